@@ -1,0 +1,3 @@
+module github.com/jwtguard/jwtguard
+
+go 1.24
