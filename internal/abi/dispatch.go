@@ -1,0 +1,224 @@
+package abi
+
+import (
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// dispatcher routes the host's proxy_on_* callbacks to the filter's contexts. It holds the
+// per-VM context table: Envoy allocates context ids per VM (notes §1.4), creates a root
+// context per plugin with parent 0 and a stream context per request with its root as parent
+// (§1.3, §1.5), and delivers http-call responses and ticks to the root (§1.8).
+//
+// It is plain Go over the SDK's types interfaces so that its rules are unit-tested natively;
+// the wasip1 exports are one-line calls into it. It never panics on ids the host sends: an
+// unknown id is logged and ignored, because a panic would trap the VM and fail every stream
+// on that worker (notes §1.10).
+type dispatcher struct {
+	vm      types.VMContext
+	host    dispatchHost
+	roots   map[uint32]*rootContext
+	streams map[uint32]*streamContext
+	// active is the context whose callback is running; a DispatchHttpCall made now is
+	// answered to it (the SDKs do the same), so a stream that dispatches gets the callback.
+	active uint32
+}
+
+// dispatchHost is what the dispatcher needs from the host: switching the effective context
+// before running an http-call callback on behalf of a stream (notes §2.14), and logging.
+type dispatchHost interface {
+	setEffectiveContext(id uint32) error
+	log(level logLevel, msg string)
+}
+
+type rootContext struct {
+	ctx      types.PluginContext
+	callouts map[uint32]callout
+}
+
+type callout struct {
+	callback func(numHeaders, bodySize, numTrailers int)
+	caller   uint32
+}
+
+type streamContext struct {
+	ctx    types.HttpContext
+	root   uint32
+	logged bool // OnHttpStreamDone already ran from proxy_on_log
+}
+
+type logLevel uint32
+
+// Log levels as the ABI numbers them (trace 0 … critical 5).
+const (
+	levelTrace logLevel = iota
+	levelDebug
+	levelInfo
+	levelWarn
+	levelError
+	levelCritical
+)
+
+func newDispatcher(vm types.VMContext, host dispatchHost) *dispatcher {
+	return &dispatcher{
+		vm:      vm,
+		host:    host,
+		roots:   map[uint32]*rootContext{},
+		streams: map[uint32]*streamContext{},
+	}
+}
+
+// contextCreate is proxy_on_context_create: parent 0 makes a root (plugin) context,
+// otherwise a stream context of that root.
+func (d *dispatcher) contextCreate(id, parent uint32) {
+	if parent == 0 {
+		if _, ok := d.roots[id]; ok {
+			// cpp-host's onConfigure may issue context_create for a root that exists (§1.3).
+			return
+		}
+		d.roots[id] = &rootContext{ctx: d.vm.NewPluginContext(id), callouts: map[uint32]callout{}}
+		return
+	}
+	root, ok := d.roots[parent]
+	if !ok {
+		d.host.log(levelError, "jwtguard: context_create for an unknown root context")
+		return
+	}
+	if _, ok := d.streams[id]; ok {
+		d.host.log(levelError, "jwtguard: context_create for a context id in use")
+		return
+	}
+	ctx := root.ctx.NewHttpContext(id)
+	if ctx == nil {
+		return
+	}
+	d.streams[id] = &streamContext{ctx: ctx, root: parent}
+}
+
+func (d *dispatcher) vmStart(rootID uint32, vmConfigSize int) bool {
+	d.active = rootID
+	return bool(d.vm.OnVMStart(vmConfigSize))
+}
+
+func (d *dispatcher) configure(rootID uint32, pluginConfigSize int) bool {
+	root, ok := d.roots[rootID]
+	if !ok {
+		// cpp-host creates the root context before configuring it; accept a host that
+		// does not, as the ABI allows.
+		d.contextCreate(rootID, 0)
+		root = d.roots[rootID]
+	}
+	d.active = rootID
+	return bool(root.ctx.OnPluginStart(pluginConfigSize))
+}
+
+func (d *dispatcher) requestHeaders(id uint32, numHeaders int, endOfStream bool) types.Action {
+	s, ok := d.streams[id]
+	if !ok {
+		return types.ActionContinue
+	}
+	d.active = id
+	return s.ctx.OnHttpRequestHeaders(numHeaders, endOfStream)
+}
+
+func (d *dispatcher) responseHeaders(id uint32, numHeaders int, endOfStream bool) types.Action {
+	s, ok := d.streams[id]
+	if !ok {
+		return types.ActionContinue
+	}
+	d.active = id
+	return s.ctx.OnHttpResponseHeaders(numHeaders, endOfStream)
+}
+
+// registerCallout remembers who dispatched an http call, keyed by the host's token.
+func (d *dispatcher) registerCallout(token uint32, cb func(numHeaders, bodySize, numTrailers int)) {
+	rootID := d.active
+	if s, ok := d.streams[d.active]; ok {
+		rootID = s.root
+	}
+	root, ok := d.roots[rootID]
+	if !ok {
+		d.host.log(levelError, "jwtguard: http call dispatched outside any context")
+		return
+	}
+	root.callouts[token] = callout{callback: cb, caller: d.active}
+}
+
+// httpCallResponse is proxy_on_http_call_response(root, token, …). The callback runs with the
+// caller's context made effective, so that a stream that paused can resume or answer (a
+// continue or local reply from the root context is a silent no-op in Envoy, §1.7). A caller
+// that has gone away does not get the callback: the host may deliver it after on_delete
+// (§1.9), and acting on a dead stream would touch state that no longer exists.
+func (d *dispatcher) httpCallResponse(rootID, token uint32, numHeaders, bodySize, numTrailers int) {
+	root, ok := d.roots[rootID]
+	if !ok {
+		d.host.log(levelWarn, "jwtguard: http call response for an unknown root context")
+		return
+	}
+	c, ok := root.callouts[token]
+	if !ok {
+		d.host.log(levelWarn, "jwtguard: http call response with an unknown token")
+		return
+	}
+	delete(root.callouts, token)
+	if c.caller != rootID {
+		if _, alive := d.streams[c.caller]; !alive {
+			return
+		}
+		if err := d.host.setEffectiveContext(c.caller); err != nil {
+			d.host.log(levelWarn, "jwtguard: cannot switch to the calling stream: "+err.Error())
+			return
+		}
+	}
+	d.active = c.caller
+	c.callback(numHeaders, bodySize, numTrailers)
+}
+
+func (d *dispatcher) tick(rootID uint32) {
+	if root, ok := d.roots[rootID]; ok {
+		d.active = rootID
+		root.ctx.OnTick()
+	}
+}
+
+func (d *dispatcher) queueReady(rootID, queueID uint32) {
+	if root, ok := d.roots[rootID]; ok {
+		d.active = rootID
+		root.ctx.OnQueueReady(queueID)
+	}
+}
+
+// log is proxy_on_log: for a stream, the end of the stream (Envoy calls it from its
+// access-log pass, before on_done and on_delete, §1.5). Root contexts get no on_log (§1.9).
+func (d *dispatcher) log(id uint32) {
+	if s, ok := d.streams[id]; ok && !s.logged {
+		s.logged = true
+		d.active = id
+		s.ctx.OnHttpStreamDone()
+	}
+}
+
+// done is proxy_on_done: a root may ask to finish later (false → it calls proxy_done).
+// For streams Envoy ignores the result (§1.9).
+func (d *dispatcher) done(id uint32) bool {
+	if root, ok := d.roots[id]; ok {
+		d.active = id
+		return root.ctx.OnPluginDone()
+	}
+	return true
+}
+
+// delete is proxy_on_delete. A stream whose on_log never came (a host that skips the
+// access-log pass) still gets OnHttpStreamDone here, so that the filter's per-stream
+// bookkeeping, such as a request held for a JWKS fetch, is always released.
+func (d *dispatcher) delete(id uint32) {
+	if s, ok := d.streams[id]; ok {
+		if !s.logged {
+			s.logged = true
+			d.active = id
+			s.ctx.OnHttpStreamDone()
+		}
+		delete(d.streams, id)
+		return
+	}
+	delete(d.roots, id)
+}

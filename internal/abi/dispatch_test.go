@@ -1,0 +1,184 @@
+package abi
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// recorder collects what the dispatcher did, in order.
+type recorder struct{ events []string }
+
+func (r *recorder) add(e string) { r.events = append(r.events, e) }
+
+type fakeVM struct {
+	types.DefaultVMContext
+	r *recorder
+}
+
+func (v *fakeVM) OnVMStart(int) types.OnVMStartStatus { v.r.add("vm_start"); return true }
+func (v *fakeVM) NewPluginContext(id uint32) types.PluginContext {
+	v.r.add("new_plugin")
+	return &fakePlugin{r: v.r}
+}
+
+type fakePlugin struct {
+	types.DefaultPluginContext
+	r *recorder
+}
+
+func (p *fakePlugin) OnPluginStart(int) types.OnPluginStartStatus { p.r.add("plugin_start"); return true }
+func (p *fakePlugin) OnTick()                                     { p.r.add("tick") }
+func (p *fakePlugin) OnQueueReady(uint32)                         { p.r.add("queue_ready") }
+func (p *fakePlugin) OnPluginDone() bool                          { p.r.add("plugin_done"); return false }
+func (p *fakePlugin) NewHttpContext(id uint32) types.HttpContext {
+	p.r.add("new_http")
+	return &fakeStream{r: p.r}
+}
+
+type fakeStream struct {
+	types.DefaultHttpContext
+	r *recorder
+}
+
+func (s *fakeStream) OnHttpRequestHeaders(int, bool) types.Action {
+	s.r.add("request_headers")
+	return types.ActionPause
+}
+func (s *fakeStream) OnHttpStreamDone() { s.r.add("stream_done") }
+
+type fakeDispatchHost struct {
+	r         *recorder
+	effective []uint32
+}
+
+func (h *fakeDispatchHost) setEffectiveContext(id uint32) error {
+	h.effective = append(h.effective, id)
+	return nil
+}
+func (h *fakeDispatchHost) log(level logLevel, msg string) { h.r.add("log") }
+
+func newTestDispatcher() (*dispatcher, *recorder, *fakeDispatchHost) {
+	r := &recorder{}
+	h := &fakeDispatchHost{r: r}
+	d := newDispatcher(&fakeVM{r: r}, h)
+	d.contextCreate(1, 0)
+	r.events = nil
+	return d, r, h
+}
+
+func TestDispatcherLifecycle(t *testing.T) {
+	d, r, _ := newTestDispatcher()
+	if !d.vmStart(1, 0) || !d.configure(1, 10) {
+		t.Fatal("vm start or configure reported failure")
+	}
+	d.contextCreate(2, 1)
+	if got := d.requestHeaders(2, 3, false); got != types.ActionPause {
+		t.Fatalf("requestHeaders = %v, want the stream's Pause", got)
+	}
+	d.log(2)
+	d.done(2)
+	d.delete(2)
+	d.tick(1)
+	d.queueReady(1, 7)
+	if d.done(1) {
+		t.Fatal("done(root) must return the plugin's OnPluginDone (false)")
+	}
+	d.delete(1)
+	want := []string{"vm_start", "plugin_start", "new_http", "request_headers", "stream_done", "tick", "queue_ready", "plugin_done"}
+	if !reflect.DeepEqual(r.events, want) {
+		t.Fatalf("events = %q, want %q", r.events, want)
+	}
+	if len(d.roots) != 0 || len(d.streams) != 0 {
+		t.Fatalf("contexts left after delete: %d roots, %d streams", len(d.roots), len(d.streams))
+	}
+}
+
+func TestDispatcherUnknownIdsNeverPanic(t *testing.T) {
+	d, r, _ := newTestDispatcher()
+	d.contextCreate(5, 99) // unknown root
+	if got := d.requestHeaders(5, 1, true); got != types.ActionContinue {
+		t.Fatalf("requestHeaders on an unknown stream = %v, want Continue", got)
+	}
+	d.httpCallResponse(99, 4, 1, 0, 0) // unknown root
+	d.httpCallResponse(1, 4, 1, 0, 0)  // unknown token
+	d.tick(99)
+	d.log(42)
+	d.delete(42)
+	want := []string{"log", "log", "log"}
+	if !reflect.DeepEqual(r.events, want) {
+		t.Fatalf("events = %q, want three logged complaints %q", r.events, want)
+	}
+}
+
+func TestDispatcherHttpCallResponseReturnsToTheCallingStream(t *testing.T) {
+	d, _, h := newTestDispatcher()
+	d.contextCreate(2, 1)
+	d.requestHeaders(2, 1, false) // stream 2 is active when it dispatches
+	var got []int
+	d.registerCallout(4, func(nh, bs, nt int) { got = []int{nh, bs, nt} })
+	d.tick(1) // another callback in between must not change who the call belongs to
+	d.httpCallResponse(1, 4, 3, 120, 0)
+	if !reflect.DeepEqual(got, []int{3, 120, 0}) {
+		t.Fatalf("callback got %v, want [3 120 0]", got)
+	}
+	if !reflect.DeepEqual(h.effective, []uint32{2}) {
+		t.Fatalf("effective context switches = %v, want [2]", h.effective)
+	}
+	if d.active != 2 {
+		t.Fatalf("active context during the callback = %d, want 2", d.active)
+	}
+	called := false
+	d.registerCallout(8, func(int, int, int) { called = true })
+	d.httpCallResponse(1, 4, 1, 0, 0) // the same token again is unknown now
+	if called {
+		t.Fatal("a delivered callout must be forgotten")
+	}
+}
+
+func TestDispatcherDropsResponseForDeletedStream(t *testing.T) {
+	d, _, h := newTestDispatcher()
+	d.contextCreate(2, 1)
+	d.requestHeaders(2, 1, false)
+	called := false
+	d.registerCallout(4, func(int, int, int) { called = true })
+	d.delete(2)
+	d.httpCallResponse(1, 4, 1, 0, 0)
+	if called || len(h.effective) != 0 {
+		t.Fatalf("callback for a deleted stream ran (called=%v, switches=%v)", called, h.effective)
+	}
+}
+
+func TestDispatcherRootCalloutRunsWithoutSwitching(t *testing.T) {
+	d, _, h := newTestDispatcher()
+	d.tick(1)
+	called := false
+	d.registerCallout(4, func(int, int, int) { called = true })
+	d.httpCallResponse(1, 4, 2, 10, 0)
+	if !called || len(h.effective) != 0 {
+		t.Fatalf("root callout: called=%v switches=%v, want called and no switch", called, h.effective)
+	}
+}
+
+func TestDispatcherStreamDoneExactlyOnce(t *testing.T) {
+	tests := []struct {
+		name  string
+		calls func(d *dispatcher)
+	}{
+		{"log then delete", func(d *dispatcher) { d.log(2); d.done(2); d.delete(2) }},
+		{"delete without log (host skipped the access-log pass)", func(d *dispatcher) { d.done(2); d.delete(2) }},
+		{"log twice", func(d *dispatcher) { d.log(2); d.log(2); d.delete(2) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d, r, _ := newTestDispatcher()
+			d.contextCreate(2, 1)
+			r.events = nil
+			tc.calls(d)
+			if !reflect.DeepEqual(r.events, []string{"stream_done"}) {
+				t.Fatalf("events = %q, want exactly one stream_done", r.events)
+			}
+		})
+	}
+}

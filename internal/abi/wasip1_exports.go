@@ -1,0 +1,198 @@
+//go:build wasip1
+
+package abi
+
+import (
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// vmDispatcher is set by SetVMContext from the plugin's init(), which Go's c-shared runtime
+// runs inside _initialize, where Envoy allows only logging (notes §1.2): SetVMContext
+// therefore makes no hostcall.
+var vmDispatcher *dispatcher
+
+// SetVMContext registers the plugin's VM context; call it from init().
+func SetVMContext(vm types.VMContext) { vmDispatcher = newDispatcher(vm, wasmDispatchHost{}) }
+
+type wasmDispatchHost struct{}
+
+func (wasmDispatchHost) setEffectiveContext(id uint32) error { return SetEffectiveContext(id) }
+func (wasmDispatchHost) log(level logLevel, msg string)      { logAt(level, msg) }
+
+// The ABI version marker: the host reads it from the export section and never calls it.
+//
+//go:wasmexport proxy_abi_version_0_2_0
+func proxyABIVersion020() {}
+
+//go:wasmexport proxy_on_memory_allocate
+func proxyOnMemoryAllocate(size uint32) uint32 { return allocateForHost(size) }
+
+// A panic would trap the VM and fail every stream on this worker (notes §1.10). The
+// callbacks below recover it instead: a stream callback answers its own request with a 500
+// (fail closed for that request only), a root callback logs and reports failure.
+
+func panicMessage(where string, r any) string {
+	switch v := r.(type) {
+	case error:
+		return "jwtguard: recovered panic in " + where + ": " + v.Error()
+	case string:
+		return "jwtguard: recovered panic in " + where + ": " + v
+	}
+	return "jwtguard: recovered panic in " + where
+}
+
+func failStream(where string, r any) uint32 {
+	LogCritical(panicMessage(where, r))
+	_ = SendHttpResponse(localReplyPanicStatus, localReplyPanicDetails, nil, nil, grpcStatusNone)
+	return uint32(types.ActionPause)
+}
+
+func boolResult(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+//go:wasmexport proxy_on_context_create
+func proxyOnContextCreate(id, parent uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			LogCritical(panicMessage("proxy_on_context_create", r))
+		}
+	}()
+	if vmDispatcher != nil {
+		vmDispatcher.contextCreate(id, parent)
+	}
+}
+
+//go:wasmexport proxy_on_vm_start
+func proxyOnVMStart(rootID, vmConfigSize uint32) (ok uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			LogCritical(panicMessage("proxy_on_vm_start", r))
+			ok = 0
+		}
+	}()
+	if vmDispatcher == nil {
+		LogCritical("jwtguard: no VM context registered (SetVMContext was not called in init)")
+		return 0
+	}
+	return boolResult(vmDispatcher.vmStart(rootID, int(vmConfigSize)))
+}
+
+//go:wasmexport proxy_on_configure
+func proxyOnConfigure(rootID, pluginConfigSize uint32) (ok uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			LogCritical(panicMessage("proxy_on_configure", r))
+			ok = 0
+		}
+	}()
+	if vmDispatcher == nil {
+		return 0
+	}
+	return boolResult(vmDispatcher.configure(rootID, int(pluginConfigSize)))
+}
+
+//go:wasmexport proxy_on_request_headers
+func proxyOnRequestHeaders(id, numHeaders, endOfStream uint32) (action uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			action = failStream("proxy_on_request_headers", r)
+		}
+	}()
+	if vmDispatcher == nil {
+		return uint32(types.ActionContinue)
+	}
+	return uint32(vmDispatcher.requestHeaders(id, int(numHeaders), endOfStream != 0))
+}
+
+//go:wasmexport proxy_on_response_headers
+func proxyOnResponseHeaders(id, numHeaders, endOfStream uint32) (action uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			action = failStream("proxy_on_response_headers", r)
+		}
+	}()
+	if vmDispatcher == nil {
+		return uint32(types.ActionContinue)
+	}
+	return uint32(vmDispatcher.responseHeaders(id, int(numHeaders), endOfStream != 0))
+}
+
+//go:wasmexport proxy_on_http_call_response
+func proxyOnHttpCallResponse(rootID, token, numHeaders, bodySize, numTrailers uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			// The effective context is the calling stream, if any: answer it; from the root
+			// context a local reply is a no-op (notes §1.7).
+			failStream("proxy_on_http_call_response", r)
+		}
+	}()
+	if vmDispatcher != nil {
+		vmDispatcher.httpCallResponse(rootID, token, int(numHeaders), int(bodySize), int(numTrailers))
+	}
+}
+
+//go:wasmexport proxy_on_tick
+func proxyOnTick(rootID uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			LogCritical(panicMessage("proxy_on_tick", r))
+		}
+	}()
+	if vmDispatcher != nil {
+		vmDispatcher.tick(rootID)
+	}
+}
+
+//go:wasmexport proxy_on_queue_ready
+func proxyOnQueueReady(rootID, queueID uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			LogCritical(panicMessage("proxy_on_queue_ready", r))
+		}
+	}()
+	if vmDispatcher != nil {
+		vmDispatcher.queueReady(rootID, queueID)
+	}
+}
+
+//go:wasmexport proxy_on_log
+func proxyOnLog(id uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			LogCritical(panicMessage("proxy_on_log", r))
+		}
+	}()
+	if vmDispatcher != nil {
+		vmDispatcher.log(id)
+	}
+}
+
+//go:wasmexport proxy_on_done
+func proxyOnDone(id uint32) (done uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			LogCritical(panicMessage("proxy_on_done", r))
+			done = 1
+		}
+	}()
+	if vmDispatcher == nil {
+		return 1
+	}
+	return boolResult(vmDispatcher.done(id))
+}
+
+//go:wasmexport proxy_on_delete
+func proxyOnDelete(id uint32) {
+	defer func() {
+		if r := recover(); r != nil {
+			LogCritical(panicMessage("proxy_on_delete", r))
+		}
+	}()
+	if vmDispatcher != nil {
+		vmDispatcher.delete(id)
+	}
+}
