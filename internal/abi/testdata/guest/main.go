@@ -1,0 +1,102 @@
+// Command guest is a small proxy-wasm plugin used only by the binding's end-to-end test
+// (e2e/binding_test.go): it exercises every part of internal/abi the filter relies on and
+// reports what it saw, so the test can assert the binding's wire behaviour in a real host.
+//
+//   - plugin start: reads the plugin configuration and sets a tick period;
+//   - request headers on /echo: reads one header and all pairs, and answers with a local
+//     reply whose body lists them and whose details are "guest_echo";
+//   - request headers on /call: dispatches an http call to cluster "upstream", pauses, and
+//     on the response adds the call's status and body length to the request and resumes;
+//   - anything else continues, with header "x-guest-config" set to the configuration.
+package main
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/jwtguard/jwtguard/internal/abi"
+)
+
+func main() {}
+
+func init() { abi.SetVMContext(&vm{}) }
+
+type vm struct{ types.DefaultVMContext }
+
+func (*vm) NewPluginContext(uint32) types.PluginContext { return &plugin{} }
+
+type plugin struct {
+	types.DefaultPluginContext
+	config string
+	ticks  abi.Counter
+}
+
+func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
+	cfg, err := abi.GetPluginConfiguration()
+	if err != nil {
+		abi.LogCritical("guest: no configuration: " + err.Error())
+		return types.OnPluginStartStatusFailed
+	}
+	p.config = string(cfg)
+	p.ticks = abi.DefineCounter("guest_ticks")
+	if err := abi.SetTickPeriodMilliSeconds(1000); err != nil {
+		return types.OnPluginStartStatusFailed
+	}
+	abi.LogInfo("guest: configured")
+	return types.OnPluginStartStatusOK
+}
+
+func (p *plugin) OnTick() { p.ticks.Increment(1) }
+
+func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{plugin: p} }
+
+type stream struct {
+	types.DefaultHttpContext
+	plugin *plugin
+}
+
+func (s *stream) OnHttpRequestHeaders(numHeaders int, _ bool) types.Action {
+	path, err := abi.GetHttpRequestHeader(":path")
+	if err != nil {
+		abi.LogError("guest: no :path: " + err.Error())
+		return types.ActionContinue
+	}
+	switch path {
+	case "/echo":
+		pairs, err := abi.GetHttpRequestHeaders()
+		if err != nil {
+			abi.LogError("guest: no headers: " + err.Error())
+			return types.ActionContinue
+		}
+		var b strings.Builder
+		b.WriteString("headers=" + strconv.Itoa(numHeaders) + " pairs=" + strconv.Itoa(len(pairs)) + "\n")
+		for _, p := range pairs {
+			b.WriteString(p[0] + ": " + p[1] + "\n")
+		}
+		_ = abi.SendHttpResponse(200, "guest echo", [][2]string{{"x-guest", "echo"}}, []byte(b.String()), -1)
+		return types.ActionPause
+	case "/call":
+		_, err := abi.DispatchHttpCall("upstream",
+			[][2]string{{":method", "GET"}, {":path", "/data"}, {":authority", "upstream"}}, nil, nil, 5000,
+			func(_, bodySize, _ int) {
+				headers, _ := abi.GetHttpCallResponseHeaders()
+				status := ""
+				for _, h := range headers {
+					if h[0] == ":status" {
+						status = h[1]
+					}
+				}
+				_ = abi.ReplaceHttpRequestHeader("x-call-status", status)
+				_ = abi.ReplaceHttpRequestHeader("x-call-body-bytes", strconv.Itoa(bodySize))
+				_ = abi.ResumeHttpRequest()
+			})
+		if err != nil {
+			_ = abi.SendHttpResponse(500, "guest call failed", nil, []byte(err.Error()), -1)
+		}
+		return types.ActionPause
+	}
+	_ = abi.ReplaceHttpRequestHeader("x-guest-config", s.plugin.config)
+	return types.ActionContinue
+}
