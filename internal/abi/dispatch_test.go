@@ -46,6 +46,10 @@ func (s *fakeStream) OnHttpRequestHeaders(int, bool) types.Action {
 	s.r.add("request_headers")
 	return types.ActionPause
 }
+func (s *fakeStream) OnHttpResponseHeaders(int, bool) types.Action {
+	s.r.add("response_headers")
+	return types.ActionContinue
+}
 func (s *fakeStream) OnHttpStreamDone() { s.r.add("stream_done") }
 
 type fakeDispatchHost struct {
@@ -77,16 +81,22 @@ func TestDispatcherLifecycle(t *testing.T) {
 	if got := d.requestHeaders(2, 3, false); got != types.ActionPause {
 		t.Fatalf("requestHeaders = %v, want the stream's Pause", got)
 	}
+	if got := d.responseHeaders(2, 4, true); got != types.ActionContinue {
+		t.Fatalf("responseHeaders = %v, want the stream's Continue", got)
+	}
 	d.log(2)
 	d.done(2)
 	d.delete(2)
+	if got := d.responseHeaders(2, 4, true); got != types.ActionContinue {
+		t.Fatalf("responseHeaders on a deleted stream = %v, want Continue", got)
+	}
 	d.tick(1)
 	d.queueReady(1, 7)
 	if d.done(1) {
 		t.Fatal("done(root) must return the plugin's OnPluginDone (false)")
 	}
 	d.delete(1)
-	want := []string{"vm_start", "plugin_start", "new_http", "request_headers", "stream_done", "tick", "queue_ready", "plugin_done"}
+	want := []string{"vm_start", "plugin_start", "new_http", "request_headers", "response_headers", "stream_done", "tick", "queue_ready", "plugin_done"}
 	if !reflect.DeepEqual(r.events, want) {
 		t.Fatalf("events = %q, want %q", r.events, want)
 	}
