@@ -2,4 +2,9 @@ module github.com/jwtguard/jwtguard
 
 go 1.24
 
-require github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0 // indirect
+require (
+	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0 // indirect
+	github.com/tidwall/gjson v1.20.0 // indirect
+	github.com/tidwall/match v1.1.1 // indirect
+	github.com/tidwall/pretty v1.2.0 // indirect
+)
