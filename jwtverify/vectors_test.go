@@ -142,8 +142,8 @@ type primitiveVectorFile struct {
 			Wx string `json:"wx"`
 			Wy string `json:"wy"`
 		} `json:"publicKey"`
-		Sha          string          `json:"sha"`
-		Tests        []struct {
+		Sha   string `json:"sha"`
+		Tests []struct {
 			TcID    int      `json:"tcId"`
 			Comment string   `json:"comment"`
 			Msg     string   `json:"msg"`
