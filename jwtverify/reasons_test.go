@@ -102,7 +102,9 @@ func TestEveryReason(t *testing.T) {
 		{"empty signature (unsecured JWS)", func() string { return parts[0] + "." + parts[1] + "." }, nil, nil, ErrMalformed},
 		{"too large", func() string { return valid + strings.Repeat("A", DefaultMaxTokenBytes) }, nil, nil, ErrTokenTooLarge},
 		{"padding in a segment", func() string { return parts[0] + "=." + parts[1] + "." + parts[2] }, nil, nil, ErrBadBase64},
-		{"standard base64 alphabet", func() string { return parts[0] + "." + parts[1] + "." + strings.NewReplacer("-", "+", "_", "/").Replace(parts[2]) + "+" }, nil, nil, ErrBadBase64},
+		{"standard base64 alphabet", func() string {
+			return parts[0] + "." + parts[1] + "." + strings.NewReplacer("-", "+", "_", "/").Replace(parts[2]) + "+"
+		}, nil, nil, ErrBadBase64},
 		{"non-canonical trailing bits", func() string {
 			h := b64(`{"alg":"RS256"}`) // 15 bytes: last char carries 2 unused bits
 			last := h[len(h)-1]
@@ -153,7 +155,9 @@ func TestEveryReason(t *testing.T) {
 		{"fractional exp", func() string { return sign(t, testRSA, validClaims(map[string]any{"exp": float64(now) + 300.5}), nil) }, nil, nil, nil},
 		{"not yet valid", func() string { return sign(t, testRSA, validClaims(map[string]any{"nbf": now + 120}), nil) }, nil, nil, ErrNotYetValid},
 		{"issued in the future", func() string { return sign(t, testRSA, validClaims(map[string]any{"iat": now + 120}), nil) }, nil, nil, ErrIssuedInFuture},
-		{"wrong issuer", func() string { return sign(t, testRSA, validClaims(map[string]any{"iss": "https://idp.example.com"}), nil) }, nil, nil, ErrWrongIssuer},
+		{"wrong issuer", func() string {
+			return sign(t, testRSA, validClaims(map[string]any{"iss": "https://idp.example.com"}), nil)
+		}, nil, nil, ErrWrongIssuer},
 		{"missing issuer", func() string { return sign(t, testRSA, validClaims(map[string]any{"iss": nil}), nil) }, nil, nil, ErrWrongIssuer},
 		{"issuer not a string", func() string { return sign(t, testRSA, validClaims(map[string]any{"iss": 7}), nil) }, nil, nil, ErrBadClaim},
 		{"wrong audience", func() string { return sign(t, testRSA, validClaims(map[string]any{"aud": "other"}), nil) }, nil, nil, ErrWrongAudience},
