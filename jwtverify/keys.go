@@ -11,6 +11,8 @@ import (
 	"strconv"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
 // Limits on RSA keys. Below 2048 bits RSA is too weak (NIST SP 800-131A); above 16384 bits a
@@ -94,7 +96,7 @@ func ParseJWKS(doc []byte) (*KeySet, error) {
 	if !root.IsObject() {
 		return nil, withDetail(reasonBadJWKS, "not a JSON object")
 	}
-	if dup := duplicateMember(root); dup != "" {
+	if dup := strictjson.DuplicateMember(root); dup != "" {
 		return nil, withDetail(reasonBadJWKS, "member "+strconv.Quote(dup)+" appears twice")
 	}
 	list := root.Get("keys")
@@ -137,7 +139,7 @@ func parseJWK(jwk gjson.Result) (*Key, string) {
 	if !jwk.IsObject() {
 		return nil, "not a JSON object"
 	}
-	if dup := duplicateMember(jwk); dup != "" {
+	if dup := strictjson.DuplicateMember(jwk); dup != "" {
 		return nil, "member " + strconv.Quote(dup) + " appears twice"
 	}
 	k := &Key{}
@@ -301,39 +303,4 @@ func rocaFingerprint(n *big.Int) bool {
 		}
 	}
 	return true
-}
-
-// duplicateMember returns a member name that appears twice in object o, or "". JSON
-// parsers disagree on which duplicate wins (RFC 8259 §4), so a document with one means
-// different things to different readers and is refused (RFC 7515 §5.2 step 4).
-func duplicateMember(o gjson.Result) string {
-	var seen []string
-	var seenMap map[string]struct{}
-	dup := ""
-	o.ForEach(func(key, _ gjson.Result) bool {
-		name := key.String()
-		if seenMap != nil {
-			if _, ok := seenMap[name]; ok {
-				dup = name
-				return false
-			}
-			seenMap[name] = struct{}{}
-			return true
-		}
-		for _, s := range seen {
-			if s == name {
-				dup = name
-				return false
-			}
-		}
-		seen = append(seen, name)
-		if len(seen) > 16 {
-			seenMap = make(map[string]struct{}, 2*len(seen))
-			for _, s := range seen {
-				seenMap[s] = struct{}{}
-			}
-		}
-		return true
-	})
-	return dup
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
 // DefaultMaxTokenBytes is the token size limit when Limits leaves it 0. Access tokens are
@@ -74,7 +76,7 @@ func parseJWS(raw string, lim Limits) (*jws, error) {
 	if !h.IsObject() {
 		return nil, ErrBadJSON
 	}
-	if duplicateMember(h) != "" {
+	if strictjson.DuplicateMember(h) != "" {
 		return nil, ErrDuplicateMember
 	}
 	t := &jws{signingInput: raw[:second], payload: payload, signature: sig}
@@ -144,7 +146,7 @@ func Parse(raw string, lim Limits) (*Token, error) {
 	if !claims.IsObject() {
 		return nil, ErrBadJSON
 	}
-	if duplicateMember(claims) != "" {
+	if strictjson.DuplicateMember(claims) != "" {
 		return nil, ErrDuplicateMember
 	}
 	t := &Token{jws: *j, claims: claims}

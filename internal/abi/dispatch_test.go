@@ -28,10 +28,13 @@ type fakePlugin struct {
 	r *recorder
 }
 
-func (p *fakePlugin) OnPluginStart(int) types.OnPluginStartStatus { p.r.add("plugin_start"); return true }
-func (p *fakePlugin) OnTick()                                     { p.r.add("tick") }
-func (p *fakePlugin) OnQueueReady(uint32)                         { p.r.add("queue_ready") }
-func (p *fakePlugin) OnPluginDone() bool                          { p.r.add("plugin_done"); return false }
+func (p *fakePlugin) OnPluginStart(int) types.OnPluginStartStatus {
+	p.r.add("plugin_start")
+	return true
+}
+func (p *fakePlugin) OnTick()             { p.r.add("tick") }
+func (p *fakePlugin) OnQueueReady(uint32) { p.r.add("queue_ready") }
+func (p *fakePlugin) OnPluginDone() bool  { p.r.add("plugin_done"); return false }
 func (p *fakePlugin) NewHttpContext(id uint32) types.HttpContext {
 	p.r.add("new_http")
 	return &fakeStream{r: p.r}
