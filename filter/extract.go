@@ -1,0 +1,163 @@
+package filter
+
+import (
+	"net/url"
+	"strings"
+)
+
+// tokenSource is one place a token may be: a header (with an optional scheme prefix such as
+// "Bearer ") or a query parameter. Sources are deduplicated across providers: two
+// providers reading "authorization" with "Bearer " read one place.
+type tokenSource struct {
+	header      string // lower-case header name, or "" for a query parameter
+	valuePrefix string // matched case-insensitively (RFC 7235 §2.1: auth-scheme is case-insensitive)
+	param       string
+}
+
+// foundToken is the token of a request and where it was, so that it can be removed before
+// the request goes upstream.
+type foundToken struct {
+	value  string
+	source tokenSource
+}
+
+// extractToken finds the request's single token among sources. It returns no token and no
+// reason when there is none (→ 401 without error attribute), and a 400 reason when the
+// request is ambiguous: RFC 6750 §2 forbids more than one method, and a repeated or
+// comma-joined Authorization header is either a proxy joining duplicates (notes §2.3) or an
+// attempt to make the filter and the upstream read different tokens.
+func extractToken(headers [][2]string, path string, sources []tokenSource) (foundToken, *reason) {
+	var found foundToken
+	count := 0
+	for _, src := range sources {
+		if src.header != "" {
+			for _, h := range headers {
+				if h[0] != src.header {
+					continue
+				}
+				value, present, bad := tokenFromHeaderValue(h[1], src.valuePrefix)
+				if bad {
+					return foundToken{}, &reasonMalformedAuthorization
+				}
+				if present {
+					count++
+					found = foundToken{value: value, source: src}
+				}
+			}
+			continue
+		}
+		values, bad := queryValues(path, src.param)
+		if bad {
+			return foundToken{}, &reasonMalformedAuthorization
+		}
+		for _, v := range values {
+			count++
+			found = foundToken{value: v, source: src}
+		}
+	}
+	if count > 1 {
+		return foundToken{}, &reasonMultipleTokens
+	}
+	return found, nil
+}
+
+// tokenFromHeaderValue applies a value prefix. A value without the prefix is another
+// scheme (e.g. Basic) and carries no bearer token; a value with it must hold exactly one
+// token68 (RFC 7235 §2.1, RFC 6750 §2.1): at least one space may separate it from the
+// scheme, and nothing else may follow.
+func tokenFromHeaderValue(value, prefix string) (token string, present, malformed bool) {
+	if prefix != "" {
+		trimmed := strings.TrimRight(prefix, " ")
+		if len(value) < len(trimmed) || !strings.EqualFold(value[:len(trimmed)], trimmed) {
+			return "", false, false
+		}
+		rest := value[len(trimmed):]
+		if len(trimmed) != len(prefix) {
+			// The prefix ends in a space: "Bearer" followed by anything but space is another
+			// scheme name ("BearerX"), not a malformed bearer credential.
+			if rest != "" && rest[0] != ' ' {
+				return "", false, false
+			}
+			rest = strings.TrimLeft(rest, " ")
+		}
+		value = rest
+	}
+	if value == "" || !isToken68(value) {
+		return "", true, true
+	}
+	return value, true, false
+}
+
+// isToken68 reports whether s is a token68 (RFC 7235 §2.1), the syntax of a bearer token:
+// ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then optional "=" padding.
+func isToken68(s string) bool {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/') {
+			break
+		}
+	}
+	if i == 0 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if s[i] != '=' {
+			return false
+		}
+	}
+	return true
+}
+
+// queryValues returns every value of parameter name in the query of path. A value that
+// does not decode, or that is empty or not a token68, is malformed.
+func queryValues(path, name string) (values []string, malformed bool) {
+	q := strings.IndexByte(path, '?')
+	if q < 0 {
+		return nil, false
+	}
+	query := path[q+1:]
+	if h := strings.IndexByte(query, '#'); h >= 0 {
+		query = query[:h]
+	}
+	for query != "" {
+		var part string
+		part, query, _ = strings.Cut(query, "&")
+		key, value, _ := strings.Cut(part, "=")
+		if key != name {
+			continue
+		}
+		if strings.IndexByte(value, '%') >= 0 {
+			decoded, err := url.QueryUnescape(value)
+			if err != nil {
+				return nil, true
+			}
+			value = decoded
+		}
+		if value == "" || !isToken68(value) {
+			return nil, true
+		}
+		values = append(values, value)
+	}
+	return values, false
+}
+
+// pathWithoutParam removes every occurrence of parameter name from the query of path, so
+// that a token sent as ?access_token=… does not reach the upstream when forward is false.
+func pathWithoutParam(path, name string) string {
+	q := strings.IndexByte(path, '?')
+	if q < 0 {
+		return path
+	}
+	kept := make([]string, 0, 4)
+	for _, part := range strings.Split(path[q+1:], "&") {
+		if key, _, _ := strings.Cut(part, "="); key != name {
+			kept = append(kept, part)
+		}
+	}
+	if len(kept) == 0 {
+		return path[:q]
+	}
+	return path[:q+1] + strings.Join(kept, "&")
+}

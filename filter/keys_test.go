@@ -1,0 +1,237 @@
+package filter
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/jwtguard/jwtguard/internal/mint"
+)
+
+// callouts returns the JWKS fetches dispatched so far (from streams or the root context),
+// in dispatch order.
+func (h *harness) callouts(ids ...uint32) []proxytest.HttpCalloutAttribute {
+	var out []proxytest.HttpCalloutAttribute
+	for _, id := range append([]uint32{proxytest.PluginContextID}, ids...) {
+		out = append(out, h.host.GetCalloutAttributesFromContext(id)...)
+	}
+	return out
+}
+
+func (h *harness) answerFetch(c proxytest.HttpCalloutAttribute, status string, body []byte) {
+	h.host.CallOnHttpCallResponse(c.CalloutID, [][2]string{{":status", status}, {"content-type", "application/json"}}, nil, body)
+}
+
+// requireFetch asserts that exactly want fetches were dispatched and returns the last one.
+func (h *harness) requireFetch(want int, ids ...uint32) proxytest.HttpCalloutAttribute {
+	h.t.Helper()
+	cs := h.callouts(ids...)
+	if len(cs) != want {
+		h.t.Fatalf("%d JWKS fetches dispatched, want %d", len(cs), want)
+	}
+	c := cs[len(cs)-1]
+	if c.Upstream != jwksCluster {
+		h.t.Fatalf("fetch went to cluster %q, want %q", c.Upstream, jwksCluster)
+	}
+	for _, kv := range [][2]string{{":method", "GET"}, {":path", jwksPath}, {":authority", "idp.example.com"}} {
+		if v, _ := header(c.Headers, kv[0]); v != kv[1] {
+			h.t.Fatalf("fetch header %s = %q, want %q", kv[0], v, kv[1])
+		}
+	}
+	return c
+}
+
+func TestFirstRequestIsHeldUntilTheFirstFetch(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	tok := h.token(testKeys.rsa, nil)
+	id, action := h.request("GET", "/x", bearer(tok))
+	if action != types.ActionPause || h.reply(id) != nil {
+		t.Fatalf("with no keys yet the request must be held; action %v", action)
+	}
+	c := h.requireFetch(1, id)
+	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa))
+	if got := h.host.GetCurrentHttpStreamAction(id); got != types.ActionContinue {
+		t.Fatalf("held request not resumed after the keys arrived: %v, reply %+v", got, h.reply(id))
+	}
+	if v, _ := header(h.host.GetCurrentRequestHeaders(id), "x-jwt-sub"); v != "alice" {
+		t.Fatalf("resumed request lacks its claim header: %q", v)
+	}
+	if h.counter("jwtguard.jwks.fetch_success") != 1 {
+		t.Fatal("fetch_success counter not incremented")
+	}
+}
+
+func TestFirstFetchOnTheFirstTick(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	if len(h.callouts()) != 0 {
+		t.Fatal("no fetch may be dispatched from OnPluginStart: Envoy's canary VM would cancel it")
+	}
+	h.host.Tick()
+	c := h.requireFetch(1)
+	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa))
+	h.host.Tick()
+	if len(h.callouts()) != 1 {
+		t.Fatal("a second fetch before refresh_interval")
+	}
+	id, action := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	if action != types.ActionContinue {
+		t.Fatalf("request after the first fetch: %v %+v", action, h.reply(id))
+	}
+}
+
+func TestIdPDownAtStartAnswers503WithRetryAfter(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	h.answerFetch(h.requireFetch(1, id), "503", []byte("upstream connect error or disconnect/reset before headers"))
+	r := h.reply(id)
+	if r == nil || r.status != 503 || r.headers["retry-after"] == "" || r.body["reason"] != "keys_unavailable" {
+		t.Fatalf("reply %+v, want 503 keys_unavailable with Retry-After", r)
+	}
+	if h.counter("jwtguard.jwks.fetch_failure") != 1 {
+		t.Fatal("fetch_failure counter not incremented")
+	}
+	// Backoff: no new fetch right away, one after the backoff elapsed; then recovery.
+	h.host.Tick()
+	if n := len(h.callouts(id)); n != 1 {
+		t.Fatalf("%d fetches right after a failure, want 1 (backoff)", n)
+	}
+	h.clock.advance(2 * time.Second)
+	h.host.Tick()
+	c := h.requireFetch(2, id)
+	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa))
+	id2, action := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	if action != types.ActionContinue {
+		t.Fatalf("after recovery: %v %+v", action, h.reply(id2))
+	}
+}
+
+func TestBadJWKSNeverReplacesGoodKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status string
+		body   []byte
+	}{
+		{"server error", "500", []byte(`{"keys":[]}`)},
+		{"garbage", "200", []byte("<html>maintenance</html>")},
+		{"empty key set", "200", []byte(`{"keys":[]}`)},
+		{"only unusable keys", "200", []byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`)},
+		{"oversized", "200", []byte(`{"keys":[],"pad":"` + strings.Repeat("x", 2<<20) + `"}`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, remoteConfig())
+			h.host.Tick()
+			h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.rsa))
+			h.clock.advance(301 * time.Second)
+			h.host.Tick()
+			h.answerFetch(h.requireFetch(2), tc.status, tc.body)
+			if h.counter("jwtguard.jwks.fetch_failure") != 1 {
+				t.Fatal("the bad answer was not counted as a failure")
+			}
+			id, action := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+			if action != types.ActionContinue {
+				t.Fatalf("last-good keys were lost: %v %+v", action, h.reply(id))
+			}
+		})
+	}
+}
+
+func TestUnknownKidRefetchesOnceAndResumes(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	h.host.Tick()
+	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.rsa))
+
+	// The IdP rotates to rsa-2: the first token signed with it is held, one refetch goes out.
+	rotated := h.token(testKeys.rsa2, nil)
+	id, action := h.request("GET", "/x", bearer(rotated))
+	if action != types.ActionPause || h.reply(id) != nil {
+		t.Fatalf("unknown kid must hold the request for a refetch; action %v reply %+v", action, h.reply(id))
+	}
+	id2, _ := h.request("GET", "/x", bearer(rotated))
+	c := h.requireFetch(2, id, id2) // single flight: the second request joins the first fetch
+	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa, testKeys.rsa2))
+	for _, sid := range []uint32{id, id2} {
+		if got := h.host.GetCurrentHttpStreamAction(sid); got != types.ActionContinue {
+			t.Fatalf("stream %d not resumed: %v %+v", sid, got, h.reply(sid))
+		}
+	}
+}
+
+func TestUnknownKidRefetchIsRateLimited(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	h.host.Tick()
+	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.rsa))
+
+	forged := h.token(testKeys.rsa2, nil) // a kid the IdP never publishes
+	id, _ := h.request("GET", "/x", bearer(forged))
+	h.answerFetch(h.requireFetch(2, id), "200", mint.JWKS(testKeys.rsa))
+	if r := h.reply(id); r == nil || r.status != 401 || r.body["reason"] != "unknown_kid" {
+		t.Fatalf("after a refetch without the kid: %+v, want 401 unknown_kid", r)
+	}
+	// Within refetch_min_interval, more unknown kids are refused at once, without a fetch.
+	h.clock.advance(10 * time.Second)
+	id2, action := h.request("GET", "/x", bearer(forged))
+	if r := h.reply(id2); action != types.ActionPause || r == nil || r.status != 401 {
+		t.Fatalf("rate-limited unknown kid: %v %+v, want an immediate 401", action, r)
+	}
+	if n := len(h.callouts(id, id2)); n != 2 {
+		t.Fatalf("%d fetches, want 2: the refetch must be rate limited", n)
+	}
+	// After the interval, a new unknown kid may refetch again.
+	h.clock.advance(21 * time.Second)
+	id3, action := h.request("GET", "/x", bearer(forged))
+	if action != types.ActionPause || h.reply(id3) != nil {
+		t.Fatalf("after the interval an unknown kid may refetch; got %v %+v", action, h.reply(id3))
+	}
+	h.requireFetch(3, id, id2, id3)
+}
+
+func TestHeldRequestWhoseClientLeftIsReleased(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	c := h.requireFetch(1, id)
+	h.host.CompleteHttpContext(id) // the client goes away while held
+	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa))
+	if r := h.reply(id); r != nil {
+		t.Fatalf("a reply was sent to a stream that is gone: %+v", r)
+	}
+	h.host.Tick()
+	if g, _ := h.host.GetGaugeMetric("jwtguard.held_requests"); g != 0 {
+		t.Fatalf("held_requests gauge = %d after the client left, want 0", g)
+	}
+}
+
+func TestHeldRequestTimesOut(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	h.requireFetch(1, id)
+	h.clock.advance(11 * time.Second) // past pending_timeout; the fetch never answered
+	h.host.Tick()
+	if r := h.reply(id); r == nil || r.status != 503 {
+		t.Fatalf("held past its deadline: %+v, want 503", r)
+	}
+}
+
+func TestCachedTokenDroppedWhenItsKeyIsRemoved(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	h.host.Tick()
+	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.rsa, testKeys.rsa2))
+	tok := h.token(testKeys.rsa2, nil)
+	if _, action := h.request("GET", "/x", bearer(tok)); action != types.ActionContinue {
+		t.Fatal("token of rsa-2 refused while rsa-2 is published")
+	}
+	// The refresh no longer publishes rsa-2: the cached token must stop working at once.
+	h.clock.advance(301 * time.Second)
+	h.host.Tick()
+	h.answerFetch(h.requireFetch(2), "200", mint.JWKS(testKeys.rsa))
+	id, action := h.request("GET", "/x", bearer(tok))
+	if action == types.ActionContinue {
+		t.Fatal("a cached token outlived the removal of its key")
+	}
+	if hits := h.counter("jwtguard.cache.hit"); hits != 0 {
+		t.Fatalf("cache hits = %d, want 0", hits)
+	}
+	_ = id
+}

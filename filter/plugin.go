@@ -1,0 +1,171 @@
+// Package filter is jwtguard's HTTP filter: it enforces tokens and route scopes on every
+// request and keeps each provider's JWKS fresh. It is written against the SDK's types
+// interfaces and internal/abi, so the same code runs natively under the SDK's proxytest
+// emulator and in the .wasm through our binding.
+package filter
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/jwtguard/jwtguard/config"
+	"github.com/jwtguard/jwtguard/internal/abi"
+	"github.com/jwtguard/jwtguard/jwtverify"
+)
+
+// NewVMContext is the plugin's entry point, registered by main's init().
+func NewVMContext() types.VMContext { return &vmContext{now: abi.Now} }
+
+type vmContext struct {
+	types.DefaultVMContext
+	now func() time.Time // the host's clock; tests substitute their own
+}
+
+func (vm *vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginState{now: vm.now} }
+
+// tickPeriod drives fetch schedules, adoption of keys fetched by other VMs, and the
+// deadlines of held requests. It is short so that a VM holding requests learns within a
+// quarter second that another VM brought the keys; a tick costs one small shared-data read
+// per remote provider.
+const tickPeriod = 250 * time.Millisecond
+
+var errTooManyKeys = errors.New("the JWKS has more keys than limits.max_keys allows")
+
+// pluginState is the root context of one plugin in one VM.
+type pluginState struct {
+	types.DefaultPluginContext
+	cfg              *config.Config
+	realm            string
+	tokenLimits      jwtverify.Limits
+	providers        []*providerState
+	byIssuer         map[string]*providerState
+	sourcesByRule    map[*config.Rule][]tokenSource
+	claimHeaderNames map[string]struct{}
+	cache            *tokenCache
+	heldCount        int
+	vmNonce          uint64 // tells this VM's lease from other VMs'
+	metrics          metrics
+	now              func() time.Time
+}
+
+// OnPluginStart parses and validates the configuration. A bad configuration fails the
+// plugin, so Envoy refuses the filter (fail closed) with the message naming the field.
+func (pl *pluginState) OnPluginStart(int) types.OnPluginStartStatus {
+	data, err := abi.GetPluginConfiguration()
+	if err != nil {
+		abi.LogCritical("jwtguard: the plugin configuration is empty; a JSON object with providers and rules is required")
+		return types.OnPluginStartStatusFailed
+	}
+	cfg, err := config.Parse(data)
+	if err != nil {
+		abi.LogCritical("jwtguard: invalid configuration: " + err.Error())
+		return types.OnPluginStartStatusFailed
+	}
+	pl.init(cfg)
+	if err := abi.SetTickPeriodMilliSeconds(uint32(tickPeriod / time.Millisecond)); err != nil {
+		abi.LogCritical("jwtguard: cannot set the tick period: " + err.Error())
+		return types.OnPluginStartStatusFailed
+	}
+	abi.LogInfo("jwtguard: configured")
+	return types.OnPluginStartStatusOK
+}
+
+func (pl *pluginState) init(cfg *config.Config) {
+	pl.cfg = cfg
+	pl.realm = cfg.Realm
+	pl.tokenLimits = jwtverify.Limits{MaxTokenBytes: cfg.Limits.MaxTokenBytes}
+	pl.cache = newTokenCache(cfg.Limits.CacheEntries)
+	pl.byIssuer = make(map[string]*providerState, len(cfg.Providers))
+	pl.claimHeaderNames = map[string]struct{}{}
+	var nonce [8]byte
+	_, _ = rand.Read(nonce[:])
+	pl.vmNonce = binary.LittleEndian.Uint64(nonce[:]) | 1
+	pl.metrics = defineMetrics()
+
+	byConfig := map[*config.Provider]*providerState{}
+	for _, c := range cfg.Providers {
+		p := &providerState{cfg: c, policy: jwtverify.ClaimsPolicy{
+			Issuer: c.Issuer, Audiences: c.Audiences, ClockSkew: c.ClockSkew,
+			AllowMissingExp: !c.RequireExpiration, Typ: c.Typ,
+		}}
+		if c.LocalKeys != nil {
+			p.keys = c.LocalKeys
+		}
+		if r := c.Remote; r != nil {
+			id := r.Cluster + "|" + r.Authority + "|" + r.Path
+			p.scheduleKey = "jwtguard.schedule." + id
+			p.keysKey = "jwtguard.jwks." + id
+		}
+		for _, ch := range c.ClaimsToHeaders {
+			pl.claimHeaderNames[ch.Header] = struct{}{}
+		}
+		pl.providers = append(pl.providers, p)
+		pl.byIssuer[c.Issuer] = p
+		byConfig[c] = p
+	}
+	pl.sourcesByRule = map[*config.Rule][]tokenSource{}
+	for i := range cfg.Rules {
+		rule := &cfg.Rules[i]
+		if rule.Require == nil {
+			continue
+		}
+		provs := rule.Require.Providers
+		if len(provs) == 0 {
+			provs = cfg.Providers
+		}
+		pl.sourcesByRule[rule] = tokenSources(provs)
+	}
+}
+
+// tokenSources is the deduplicated list of places the providers read tokens from.
+func tokenSources(provs []*config.Provider) []tokenSource {
+	var out []tokenSource
+	add := func(s tokenSource) {
+		for _, x := range out {
+			if x == s {
+				return
+			}
+		}
+		out = append(out, s)
+	}
+	for _, c := range provs {
+		for _, h := range c.FromHeaders {
+			add(tokenSource{header: h.Name, valuePrefix: h.ValuePrefix})
+		}
+		for _, q := range c.FromParams {
+			add(tokenSource{param: q})
+		}
+	}
+	return out
+}
+
+// OnTick runs each provider's schedule: adopt keys another VM stored, start a fetch when
+// one is due, and answer held requests that waited too long.
+func (pl *pluginState) OnTick() {
+	now := pl.now()
+	for _, p := range pl.providers {
+		if p.cfg.Remote == nil {
+			continue
+		}
+		s, _ := p.readSchedule()
+		pl.adopt(p, s)
+		pl.maybeFetch(p, now, p.keys == nil && len(p.held) > 0)
+		pl.settleHeld(p, s, now)
+		if !p.fetchedAt.IsZero() {
+			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.fetchedAt) / time.Second))
+		}
+	}
+	pl.metrics.held.Set(int64(pl.heldCount))
+	pl.metrics.cacheEntries.Set(int64(pl.cache.len()))
+}
+
+func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {
+	if pl.cfg == nil {
+		return nil
+	}
+	return &stream{id: id, plugin: pl}
+}

@@ -1,0 +1,317 @@
+package filter
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+func TestRequestOutcomes(t *testing.T) {
+	type want struct {
+		status    uint32 // 0: the request continues
+		reason    string
+		challenge string // exact WWW-Authenticate, "" when none is expected
+		// For continued requests: headers the upstream must get ("" value: must be absent).
+		upstream map[string]string
+	}
+	tests := []struct {
+		name    string
+		method  string
+		path    string
+		headers func(h *harness) [][2]string
+		want    want
+	}{
+		{
+			name: "open route continues without a token, spoofed claim header removed",
+			path: "/healthz",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{{"x-jwt-sub", "mallory"}}
+			},
+			want: want{upstream: map[string]string{"x-jwt-sub": ""}},
+		},
+		{
+			name: "no matching rule is forbidden",
+			path: "/unlisted",
+			want: want{status: 403, reason: "no_matching_rule"},
+		},
+		{
+			name: "no token gets a challenge without error attribute",
+			path: "/api/x",
+			want: want{status: 401, reason: "missing_token", challenge: `Bearer realm="jwtguard"`},
+		},
+		{
+			name: "another scheme is no bearer token",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{{"authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}}
+			},
+			want: want{status: 401, reason: "missing_token", challenge: `Bearer realm="jwtguard"`},
+		},
+		{
+			name: "two tokens in header and query are an invalid request",
+			path: "/api/x?access_token=" + "abc",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{bearer(h.token(testKeys.rsa, nil))}
+			},
+			want: want{status: 400, reason: "multiple_tokens",
+				challenge: `Bearer realm="jwtguard", error="invalid_request", error_description="more than one bearer token in the request"`},
+		},
+		{
+			name: "two Authorization headers are an invalid request",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				tok := h.token(testKeys.rsa, nil)
+				return [][2]string{bearer(tok), bearer(tok)}
+			},
+			want: want{status: 400, reason: "multiple_tokens"},
+		},
+		{
+			name: "comma-joined Authorization is malformed",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				tok := h.token(testKeys.rsa, nil)
+				return [][2]string{{"authorization", "Bearer " + tok + ", Bearer " + tok}}
+			},
+			want: want{status: 400, reason: "malformed_authorization"},
+		},
+		{
+			name: "bearer without a token is malformed",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{{"authorization", "Bearer "}}
+			},
+			want: want{status: 400, reason: "malformed_authorization"},
+		},
+		{
+			name: "valid RS256 token continues with the token removed and claim headers set",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{bearer(h.token(testKeys.rsa, nil)), {"x-jwt-sub", "mallory"}}
+			},
+			want: want{upstream: map[string]string{"authorization": "", "x-jwt-sub": "alice"}},
+		},
+		{
+			name: "valid ES256 token continues, scheme matched case-insensitively",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{{"authorization", "bEaReR   " + h.token(testKeys.ec, map[string]any{"sub": "bob"})}}
+			},
+			want: want{upstream: map[string]string{"authorization": "", "x-jwt-sub": "bob"}},
+		},
+		{
+			name: "token in the query is accepted and removed from the path",
+			path: "/api/x?a=1&access_token=TOKEN&b=2",
+			want: want{upstream: map[string]string{":path": "/api/x?a=1&b=2"}},
+		},
+		{
+			name: "expired token",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				now := h.clock.now().Unix()
+				return [][2]string{bearer(h.token(testKeys.rsa, map[string]any{"exp": now - 3600, "iat": now - 7200, "nbf": now - 7200}))}
+			},
+			want: want{status: 401, reason: "token_expired"},
+		},
+		{
+			name: "token from an unknown issuer",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{bearer(h.token(testKeys.rsa, map[string]any{"iss": "https://evil.example.com/"}))}
+			},
+			want: want{status: 401, reason: "unknown_issuer"},
+		},
+		{
+			name: "wrong audience",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{bearer(h.token(testKeys.rsa, map[string]any{"aud": "billing-api"}))}
+			},
+			want: want{status: 401, reason: "wrong_audience"},
+		},
+		{
+			name: "bad signature",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				tok := h.token(testKeys.rsa, nil)
+				i := strings.LastIndexByte(tok, '.')
+				sig := []byte(tok[i+1:])
+				if sig[10] == 'A' {
+					sig[10] = 'B'
+				} else {
+					sig[10] = 'A'
+				}
+				return [][2]string{bearer(tok[:i+1] + string(sig))}
+			},
+			want: want{status: 401, reason: "bad_signature"},
+		},
+		{
+			name: "token signed by a key the provider does not publish",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{bearer(h.token(testKeys.rsa2, nil))}
+			},
+			want: want{status: 401, reason: "unknown_kid"},
+		},
+		{
+			name: "alg none",
+			path: "/api/x",
+			headers: func(h *harness) [][2]string {
+				tok := h.token(testKeys.rsa, nil)
+				parts := strings.Split(tok, ".")
+				return [][2]string{bearer("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + parts[1] + ".")}
+			},
+			want: want{status: 401},
+		},
+		{
+			name: "missing scope on an all-of route",
+			path: "/admin/users",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{bearer(h.token(testKeys.rsa, nil))}
+			},
+			want: want{status: 403, reason: "insufficient_scope",
+				challenge: `Bearer realm="jwtguard", error="insufficient_scope", error_description="the token lacks a scope this route requires", scope="admin"`},
+		},
+		{
+			name: "any-of scopes satisfied by one",
+			path: "/orders/42",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{bearer(h.token(testKeys.ec, map[string]any{"scp": []string{"orders:admin"}, "scope": nil}))}
+			},
+			want: want{upstream: map[string]string{"x-jwt-sub": "alice"}},
+		},
+		{
+			name: "any-of scopes with none present",
+			path: "/orders/42",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{bearer(h.token(testKeys.ec, map[string]any{"scope": "profile"}))}
+			},
+			want: want{status: 403, reason: "insufficient_scope",
+				challenge: `Bearer realm="jwtguard", error="insufficient_scope", error_description="the token lacks a scope this route requires", scope="orders:read orders:admin"`},
+		},
+		{
+			name:   "CORS preflight passes untouched",
+			method: "OPTIONS",
+			path:   "/api/x",
+			headers: func(h *harness) [][2]string {
+				return [][2]string{{"origin", "https://app.example.com"}, {"access-control-request-method", "POST"}}
+			},
+			want: want{},
+		},
+		{
+			name:   "OPTIONS without preflight headers still needs a token",
+			method: "OPTIONS",
+			path:   "/api/x",
+			want:   want{status: 401, reason: "missing_token"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, localConfig(t, ""))
+			method := tc.method
+			if method == "" {
+				method = "GET"
+			}
+			var hs [][2]string
+			if tc.headers != nil {
+				hs = tc.headers(h)
+			}
+			path := strings.Replace(tc.path, "TOKEN", h.token(testKeys.rsa, nil), 1)
+			id, action := h.request(method, path, hs...)
+			r := h.reply(id)
+			if tc.want.status == 0 {
+				if action != types.ActionContinue || r != nil {
+					t.Fatalf("want the request to continue; got action %v, reply %+v", action, r)
+				}
+				got := h.host.GetCurrentRequestHeaders(id)
+				for name, value := range tc.want.upstream {
+					v, ok := header(got, name)
+					if value == "" && ok {
+						t.Errorf("upstream got %s: %q, want it removed", name, v)
+					}
+					if value != "" && v != value {
+						t.Errorf("upstream got %s: %q, want %q", name, v, value)
+					}
+				}
+				return
+			}
+			if action != types.ActionPause {
+				t.Fatalf("a refused request must not continue; action = %v", action)
+			}
+			if r == nil {
+				t.Fatal("no local reply")
+			}
+			if r.status != tc.want.status {
+				t.Fatalf("status = %d, want %d (body %v)", r.status, tc.want.status, r.body)
+			}
+			if tc.want.reason != "" && r.body["reason"] != tc.want.reason {
+				t.Fatalf("reason = %q, want %q", r.body["reason"], tc.want.reason)
+			}
+			if r.body["error"] == "" || r.body["error_description"] == "" {
+				t.Fatalf("body lacks error or error_description: %v", r.body)
+			}
+			if tc.want.challenge != "" && r.headers["www-authenticate"] != tc.want.challenge {
+				t.Fatalf("WWW-Authenticate = %q, want %q", r.headers["www-authenticate"], tc.want.challenge)
+			}
+			if tc.want.status == 401 && !strings.HasPrefix(r.headers["www-authenticate"], `Bearer realm="jwtguard"`) {
+				t.Fatalf("a 401 needs a Bearer challenge; got %q", r.headers["www-authenticate"])
+			}
+			if tc.want.status == 401 && tc.want.reason != "missing_token" &&
+				!strings.Contains(r.headers["www-authenticate"], `error="invalid_token"`) {
+				t.Fatalf("a 401 for a bad token needs error=invalid_token; got %q", r.headers["www-authenticate"])
+			}
+			if c := h.counter("jwtguard.rejected." + r.body["reason"]); c != 1 {
+				t.Fatalf("counter jwtguard.rejected.%s = %d, want 1", r.body["reason"], c)
+			}
+		})
+	}
+}
+
+func TestForwardKeepsTheToken(t *testing.T) {
+	h := newHarness(t, localConfig(t, `, "forward": true`))
+	tok := h.token(testKeys.rsa, nil)
+	id, action := h.request("GET", "/api/x", bearer(tok))
+	if action != types.ActionContinue {
+		t.Fatalf("action = %v, reply %+v", action, h.reply(id))
+	}
+	if v, _ := header(h.host.GetCurrentRequestHeaders(id), "authorization"); v != "Bearer "+tok {
+		t.Fatalf("upstream authorization = %q, want the original header", v)
+	}
+}
+
+func TestRepeatedTokenIsServedFromTheCache(t *testing.T) {
+	h := newHarness(t, localConfig(t, ""))
+	tok := h.token(testKeys.rsa, nil)
+	for i := 0; i < 3; i++ {
+		if _, action := h.request("GET", "/api/x", bearer(tok)); action != types.ActionContinue {
+			t.Fatalf("request %d: action %v", i, action)
+		}
+	}
+	if hit, miss := h.counter("jwtguard.cache.hit"), h.counter("jwtguard.cache.miss"); hit != 2 || miss != 1 {
+		t.Fatalf("cache hit/miss = %d/%d, want 2/1", hit, miss)
+	}
+	// A cached token still needs the route's scopes.
+	id, _ := h.request("GET", "/admin/x", bearer(tok))
+	if r := h.reply(id); r == nil || r.status != 403 {
+		t.Fatalf("cached token on a scoped route: reply %+v, want 403", r)
+	}
+	// And it stops working at exp, cache or not.
+	h.clock.advance(601*1e9 + 61*1e9)
+	id, _ = h.request("GET", "/api/x", bearer(tok))
+	if r := h.reply(id); r == nil || r.status != 401 || r.body["reason"] != "token_expired" {
+		t.Fatalf("expired cached token: reply %+v, want 401 token_expired", r)
+	}
+}
+
+func TestBadConfigurationFailsThePluginNamingTheField(t *testing.T) {
+	opt := proxytestOption(`{"providers": {"corp": {"issuer": ""}}, "rules": []}`)
+	host, release := newEmulator(opt)
+	defer release()
+	if st := host.StartPlugin(); st != types.OnPluginStartStatusFailed {
+		t.Fatalf("StartPlugin = %v, want failure", st)
+	}
+	logs := strings.Join(host.GetCriticalLogs(), "\n")
+	if !strings.Contains(logs, "providers.corp.issuer") {
+		t.Fatalf("critical log does not name the field: %q", logs)
+	}
+}

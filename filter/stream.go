@@ -1,0 +1,226 @@
+package filter
+
+import (
+	"errors"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/jwtguard/jwtguard/config"
+	"github.com/jwtguard/jwtguard/internal/abi"
+	"github.com/jwtguard/jwtguard/jwtverify"
+)
+
+// stream is one HTTP request.
+type stream struct {
+	types.DefaultHttpContext
+	id     uint32
+	plugin *pluginState
+	rule   *config.Rule
+	token  foundToken
+	held   *heldRequest
+	done   bool
+}
+
+// OnHttpRequestHeaders is the whole request path: match a rule, find the token, verify it,
+// check scopes, then continue with the token removed and claim headers set, or answer.
+func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
+	p := s.plugin
+	headers, err := abi.GetHttpRequestHeaders()
+	if err != nil {
+		headers = nil
+	}
+	var method, path string
+	for _, h := range headers {
+		switch h[0] {
+		case ":method":
+			method = h[1]
+		case ":path":
+			path = h[1]
+		}
+	}
+	// Claim headers are the upstream's word for who the caller is: whatever the client sent
+	// under those names is removed on every request, open routes included (anti-spoofing).
+	for _, h := range headers {
+		if _, ok := p.claimHeaderNames[h[0]]; ok {
+			_ = abi.RemoveHttpRequestHeader(h[0])
+		}
+	}
+	if isCORSPreflight(method, headers) {
+		return types.ActionContinue
+	}
+	rule := p.cfg.Match(method, path)
+	if rule == nil {
+		p.respond(reasonNoMatchingRule, "")
+		return types.ActionPause
+	}
+	if rule.Require == nil {
+		p.metrics.allowedOpen.Increment(1)
+		return types.ActionContinue
+	}
+	s.rule = rule
+	tok, bad := extractToken(headers, path, p.sourcesByRule[rule])
+	if bad != nil {
+		p.respond(*bad, "")
+		return types.ActionPause
+	}
+	if tok.value == "" {
+		p.respond(reasonMissingToken, "")
+		return types.ActionPause
+	}
+	s.token = tok
+	return s.authenticate(s.plugin.now(), true, path)
+}
+
+// isCORSPreflight: a preflight (Fetch standard, CORS protocol) carries no credentials and
+// must reach the CORS filter or the upstream untouched, as jwt_authn lets it through.
+func isCORSPreflight(method string, headers [][2]string) bool {
+	if method != "OPTIONS" {
+		return false
+	}
+	origin, acrm := false, false
+	for _, h := range headers {
+		switch h[0] {
+		case "origin":
+			origin = true
+		case "access-control-request-method":
+			acrm = true
+		}
+	}
+	return origin && acrm
+}
+
+// authenticate verifies the token, from the cache when it was verified before. mayHold is
+// false when the request was already held once: it is then answered, never held again.
+func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Action {
+	p := s.plugin
+	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
+		p.metrics.cacheHit.Increment(1)
+		return s.admit(e, path)
+	}
+	p.metrics.cacheMiss.Increment(1)
+	tok, err := jwtverify.Parse(s.token.value, p.tokenLimits)
+	if err != nil {
+		return s.refuse(tokenReason(err))
+	}
+	iss, _ := tok.Issuer()
+	prov := p.byIssuer[iss]
+	if prov == nil || !s.rule.Allows(prov.cfg) {
+		return s.refuse(reasonUnknownIssuer)
+	}
+	// Claims first: they cost no cryptography, so a stream of expired or misaddressed
+	// tokens is turned away cheaply.
+	if err := tok.ValidateClaims(now, &prov.policy); err != nil {
+		return s.refuse(tokenReason(err))
+	}
+	if prov.keys == nil {
+		if mayHold && prov.cfg.Remote != nil && p.hold(s, prov, now) {
+			p.maybeFetch(prov, now, true)
+			return types.ActionPause
+		}
+		return s.refuse(reasonKeysUnavailable)
+	}
+	keyID, err := tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
+	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && p.mayRefetchForKid(prov, now) && p.hold(s, prov, now) {
+		p.maybeFetch(prov, now, true)
+		return types.ActionPause
+	}
+	if err != nil {
+		return s.refuse(tokenReason(err))
+	}
+	e := &verifiedToken{
+		provider: prov,
+		keyID:    keyID,
+		scopes:   tok.Scopes(prov.cfg.ScopeClaims),
+	}
+	if exp, ok := tok.Expiry(); ok {
+		e.validUntil = exp.Add(prov.cfg.ClockSkew)
+	}
+	for _, ch := range prov.cfg.ClaimsToHeaders {
+		if v, ok := tok.ClaimText(ch.Claim); ok {
+			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, v})
+		}
+	}
+	p.cache.put(s.token.value, e)
+	return s.admit(e, path)
+}
+
+// admit checks the route's scopes and lets the request through: the token is removed unless
+// the provider forwards it, and claim headers are set (the client's copies are gone).
+func (s *stream) admit(e *verifiedToken, path string) types.Action {
+	p := s.plugin
+	req := s.rule.Require
+	if !hasAllScopes(e.scopes, req.Scopes) || !hasAnyScope(e.scopes, req.AnyScopes) {
+		p.respond(reasonInsufficientScope, scopeAttribute(req.Scopes, req.AnyScopes))
+		return types.ActionPause
+	}
+	if !e.provider.cfg.Forward {
+		if s.token.source.header != "" {
+			_ = abi.RemoveHttpRequestHeader(s.token.source.header)
+		} else {
+			_ = abi.ReplaceHttpRequestHeader(":path", pathWithoutParam(path, s.token.source.param))
+		}
+	}
+	for _, h := range e.claimHeaders {
+		_ = abi.ReplaceHttpRequestHeader(h[0], h[1])
+	}
+	p.metrics.allowed.Increment(1)
+	return types.ActionContinue
+}
+
+func (s *stream) refuse(r reason) types.Action {
+	s.plugin.respond(r, "")
+	return types.ActionPause
+}
+
+// resume finishes a held request, from the root context's callback: it makes the stream the
+// effective context (a reply or continue from the root context would be a silent no-op,
+// notes §1.7), verifies again without holding, then continues or answers.
+func (s *stream) resume() {
+	if err := abi.SetEffectiveContext(s.id); err != nil {
+		return
+	}
+	path, _ := abi.GetHttpRequestHeader(":path")
+	if s.authenticate(s.plugin.now(), false, path) == types.ActionContinue {
+		_ = abi.ResumeHttpRequest()
+	}
+}
+
+// OnHttpStreamDone releases a request still held when its client goes away.
+func (s *stream) OnHttpStreamDone() {
+	s.done = true
+	if s.held != nil {
+		s.plugin.release(s.held)
+		s.held = nil
+	}
+}
+
+func hasAllScopes(have, need []string) bool {
+	for _, n := range need {
+		if !contains(have, n) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasAnyScope(have, anyOf []string) bool {
+	if len(anyOf) == 0 {
+		return true
+	}
+	for _, n := range anyOf {
+		if contains(have, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
