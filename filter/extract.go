@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"net/url"
 	"strings"
 )
 
@@ -129,8 +128,8 @@ func queryValues(path, name string) (values []string, malformed bool) {
 			continue
 		}
 		if strings.IndexByte(value, '%') >= 0 {
-			decoded, err := url.QueryUnescape(value)
-			if err != nil {
+			decoded, ok := percentDecode(value)
+			if !ok {
 				return nil, true
 			}
 			value = decoded
@@ -160,4 +159,43 @@ func pathWithoutParam(path, name string) string {
 		return path[:q]
 	}
 	return path[:q+1] + strings.Join(kept, "&")
+}
+
+// percentDecode undoes the percent-encoding of a query value (RFC 3986 §2.1; '+' is a
+// space in form encoding, which a token68 cannot contain anyway). net/url would do, but it
+// pulls net/netip into the .wasm for this one call.
+func percentDecode(s string) (string, bool) {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '%':
+			if i+2 >= len(s) {
+				return "", false
+			}
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return "", false
+			}
+			b = append(b, hi<<4|lo)
+			i += 2
+		case '+':
+			b = append(b, ' ')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b), true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
