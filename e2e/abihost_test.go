@@ -29,24 +29,24 @@ type abiHost struct {
 	calls   []string
 	initBad []string // hostcalls other than proxy_log made during _initialize
 
-	pluginConfig  []byte // readable during proxy_on_configure only
-	configuring   bool
-	reqHeaders    [][2]string
-	reqLive       bool
-	continued     []uint32
-	effective     uint32
-	current       uint32
-	localReply    *localReply
-	httpCalls     []httpCall
-	callResponse  *callResponse
-	nextToken     uint32
-	tickPeriod    uint32
-	logs          []string
-	metrics       map[uint32]int64
-	metricNames   map[string]uint32
-	shared        map[string]sharedValue
-	casCounter    uint32
-	nowNanos      int64
+	pluginConfig []byte // readable during proxy_on_configure only
+	configuring  bool
+	reqHeaders   [][2]string
+	reqLive      bool
+	continued    []uint32
+	effective    uint32
+	current      uint32
+	localReply   *localReply
+	httpCalls    []httpCall
+	callResponse *callResponse
+	nextToken    uint32
+	tickPeriod   uint32
+	logs         []string
+	metrics      map[uint32]int64
+	metricNames  map[string]uint32
+	shared       map[string]sharedValue
+	casCounter   uint32
+	nowNanos     int64
 }
 
 type localReply struct {
