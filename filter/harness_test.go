@@ -45,12 +45,12 @@ func newTestClock() *testClock               { return &testClock{t: time.Unix(1_
 
 // harness runs the filter under the SDK's proxytest emulator.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	host  proxytest.HostEmulator
 	clock *testClock
 }
 
-func newHarness(t *testing.T, config string) *harness {
+func newHarness(t testing.TB, config string) *harness {
 	t.Helper()
 	clock := newTestClock()
 	opt := proxytest.NewEmulatorOption().
@@ -66,7 +66,7 @@ func newHarness(t *testing.T, config string) *harness {
 }
 
 // localConfig is a configuration with the test keys as local_jwks.
-func localConfig(t *testing.T, extraProvider string) string {
+func localConfig(t testing.TB, extraProvider string) string {
 	t.Helper()
 	return `{
   "providers": {
