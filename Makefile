@@ -36,7 +36,7 @@ $(GUEST_WASM): FORCE
 	@mkdir -p $(BUILD)
 	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $@ ./internal/abi/testdata/guest
 
-test: test-unit test-toolchains test-e2e
+test: lint test-unit test-toolchains test-e2e
 
 # Native unit tests under the SDK's proxytest emulator, with the Wycheproof vectors.
 test-unit:
@@ -64,6 +64,7 @@ lint:
 	# staticcheck does not know that //go:wasmexport functions are used by the host, so the
 	# wasip1 pass leaves out the unused-code check (the native pass keeps it).
 	$(WASM_ENV) $(BUILD)/staticcheck -checks inherit,-U1000 ./...
+	cd e2e && ../$(BUILD)/staticcheck ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,17 @@ import (
 // refused with the field named, a request without a token, a valid one, and a request held
 // for the first JWKS fetch and resumed from the http-call callback.
 func TestPluginThroughTheBinding(t *testing.T) {
-	wasm := wasmPath(t, "JWTGUARD_WASM", ".")
+	for _, build := range []struct{ name, env string }{{"installed Go", "JWTGUARD_WASM"}, {"Go 1.24", "JWTGUARD_WASM_GO124"}} {
+		t.Run(build.name, func(t *testing.T) {
+			if build.env == "JWTGUARD_WASM_GO124" && os.Getenv(build.env) == "" {
+				t.Skip("JWTGUARD_WASM_GO124 not set: make test builds the plugin with Go 1.24 and sets it")
+			}
+			testPluginThroughTheBinding(t, wasmPath(t, build.env, "."))
+		})
+	}
+}
+
+func testPluginThroughTheBinding(t *testing.T, wasm string) {
 	key, err := mint.NewRSA("k1", 2048)
 	if err != nil {
 		t.Fatal(err)

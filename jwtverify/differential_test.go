@@ -124,12 +124,12 @@ func mutate(rng *rand.Rand, tok string) string {
 
 // jwkPublic extracts the crypto public key of kid for golang-jwt.
 func jwkPublic(t *testing.T, ks *KeySet, kid string) any {
-	for _, k := range ks.byKid[kid] {
-		if k.rsa != nil {
-			return (*rsa.PublicKey)(k.rsa)
-		}
-		return (*ecdsa.PublicKey)(k.ec)
+	keys := ks.byKid[kid]
+	if len(keys) != 1 {
+		t.Fatalf("want one key %s, have %d", kid, len(keys))
 	}
-	t.Fatalf("no key %s", kid)
-	return nil
+	if keys[0].rsa != nil {
+		return (*rsa.PublicKey)(keys[0].rsa)
+	}
+	return (*ecdsa.PublicKey)(keys[0].ec)
 }
