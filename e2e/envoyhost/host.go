@@ -1,0 +1,257 @@
+package envoyhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Log levels as proxy-wasm numbers them.
+const (
+	LevelTrace = iota
+	LevelDebug
+	LevelInfo
+	LevelWarn
+	LevelError
+	LevelCritical
+)
+
+// Cluster is an upstream the plugin may call with proxy_http_call, by name.
+type Cluster struct {
+	// Do performs the request; by default an HTTP/1.1 request to Address.
+	Address string // host:port
+	TLS     bool
+	SNI     string
+	// Client overrides the HTTP client (tests).
+	Client *http.Client
+}
+
+// Options configure a Host.
+type Options struct {
+	Profile  Profile
+	Workers  int                 // worker VMs; Envoy also runs one on the main thread
+	Clusters map[string]*Cluster // by Envoy cluster name
+	// Log receives every log line of every VM (plugin logs, fd_write, traps).
+	Log func(level int, msg string)
+	// ManualTicks: timers do not run; tests call Plugin.Tick.
+	ManualTicks bool
+	// Now overrides the wall clock (tests).
+	Now func() time.Time
+}
+
+// Host is a process with its shared data, queues and stats, like one Envoy.
+type Host struct {
+	opts    Options
+	rt      wazero.Runtime
+	started time.Time
+
+	mu        sync.Mutex
+	shared    map[string]map[string]*sharedEntry // vm_id → key → entry
+	casNext   uint32
+	stats     map[string]*stat
+	statOrder []string
+	vmSeq     int
+}
+
+type sharedEntry struct {
+	value []byte
+	cas   uint32
+}
+
+type stat struct {
+	kind  uint32 // 0 counter, 1 gauge, 2 histogram
+	value int64
+	count int64 // histogram observations
+}
+
+// New starts a host. Close releases it.
+func New(ctx context.Context, opts Options) (*Host, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 1
+	}
+	if opts.Log == nil {
+		opts.Log = func(int, string) {}
+	}
+	h := &Host{opts: opts, started: time.Now(), shared: map[string]map[string]*sharedEntry{}, casNext: 1, stats: map[string]*stat{}}
+	h.rt = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(false))
+	if err := h.wasiModule(ctx, h.rt); err != nil {
+		return nil, err
+	}
+	if err := h.envModule(ctx, h.rt); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *Host) now() time.Time {
+	if h.opts.Now != nil {
+		return h.opts.Now()
+	}
+	return time.Now()
+}
+
+// Close stops the runtime.
+func (h *Host) Close(ctx context.Context) error { return h.rt.Close(ctx) }
+
+// Stat returns a plugin metric's value (counters and gauges) by name.
+func (h *Host) Stat(name string) (int64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s, ok := h.stats[name]
+	if !ok {
+		return 0, false
+	}
+	return s.value, true
+}
+
+// StatsText renders the metrics like Envoy's admin /stats (name: value, sorted).
+func (h *Host) StatsText() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	names := append([]string(nil), h.statOrder...)
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		s := h.stats[n]
+		if s.kind == 2 {
+			fmt.Fprintf(&b, "%s: P0(nan,nan) count=%d sum=%d\n", n, s.count, s.value)
+			continue
+		}
+		fmt.Fprintf(&b, "%s: %d\n", n, s.value)
+	}
+	return b.String()
+}
+
+// PluginConfig is Envoy's wasm PluginConfig, reduced to what matters here (notes §6.1).
+type PluginConfig struct {
+	Name          string
+	RootID        string
+	VMID          string
+	Configuration []byte
+	VMConfig      []byte
+	FailOpen      bool // FAIL_OPEN; default FAIL_CLOSED
+}
+
+// ErrPluginStart is returned (wrapped) when the canary refuses the configuration, as Envoy
+// refuses to start: "Unable to create Wasm plugin".
+var ErrPluginStart = errors.New("unable to create Wasm plugin")
+
+// abiVersions are the export markers cpp-host looks for, first found wins (notes §1.1).
+var abiVersions = []string{"proxy_abi_version_0_1_0", "proxy_abi_version_0_2_0", "proxy_abi_version_0_2_1"}
+
+// LoadPlugin compiles code, checks it links like cpp-host would, runs the configuration
+// canary, then starts one VM per worker and one for the main thread.
+func (h *Host) LoadPlugin(ctx context.Context, code []byte, cfg PluginConfig) (*Plugin, error) {
+	compiled, err := h.rt.CompileModule(ctx, code)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPluginStart, err)
+	}
+	abi := ""
+	exports := compiled.ExportedFunctions()
+	for _, v := range abiVersions {
+		if _, ok := exports[v]; ok {
+			abi = v
+			break
+		}
+	}
+	if abi == "" {
+		return nil, fmt.Errorf("%w: Missing or unknown Proxy-Wasm ABI version", ErrPluginStart)
+	}
+	for _, f := range compiled.ImportedFunctions() {
+		module, name, _ := f.Import()
+		if !h.provides(module, name, abi) {
+			return nil, fmt.Errorf("%w: Failed to load Wasm module due to a missing import: %s.%s", ErrPluginStart, module, name)
+		}
+	}
+	if _, ok := exports["proxy_on_memory_allocate"]; !ok {
+		if _, ok := exports["malloc"]; !ok {
+			return nil, fmt.Errorf("%w: Wasm module is missing malloc function", ErrPluginStart)
+		}
+	}
+	p := &Plugin{h: h, cfg: cfg, compiled: compiled}
+	canary, err := p.newVM(ctx, "canary")
+	if err == nil {
+		err = canary.start(ctx)
+		canary.discard(ctx) // no on_done/on_delete for the canary (notes §1.3)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrPluginStart, cfg.Name, err)
+	}
+	for i := 0; i <= h.opts.Workers; i++ {
+		name := fmt.Sprintf("worker_%d", i)
+		if i == h.opts.Workers {
+			name = "main_thread"
+		}
+		vm, err := p.newVM(ctx, name)
+		if err == nil {
+			err = vm.start(ctx)
+		}
+		if err != nil {
+			p.Close(ctx)
+			return nil, fmt.Errorf("%w %s: %v", ErrPluginStart, cfg.Name, err)
+		}
+		p.vms = append(p.vms, vm)
+		vm.run()
+	}
+	return p, nil
+}
+
+// provides reports whether the host registers module.name for a module of that ABI.
+func (h *Host) provides(module, name, abi string) bool {
+	switch module {
+	case "wasi_snapshot_preview1", "wasi_unstable":
+		_, ok := wasiNames(h.opts.Profile)[name]
+		return ok
+	case "env":
+		if name == "proxy_get_log_level" {
+			return abi == "proxy_abi_version_0_2_1"
+		}
+		_, ok := envNames[name]
+		return ok
+	}
+	return false
+}
+
+func wasiNames(p Profile) map[string]bool {
+	m := map[string]bool{}
+	for _, n := range []string{"fd_write", "fd_read", "fd_seek", "fd_close", "fd_fdstat_get", "fd_fdstat_set_flags",
+		"environ_get", "environ_sizes_get", "args_get", "args_sizes_get", "clock_time_get", "random_get",
+		"sched_yield", "poll_oneoff", "proc_exit", "path_open", "fd_prestat_get", "fd_prestat_dir_name"} {
+		m[n] = true
+	}
+	if p == Post533 {
+		m["path_filestat_get"], m["fd_filestat_get"], m["clock_res_get"] = true, true, true
+	}
+	return m
+}
+
+// vmKey is the context key under which host functions find their VM.
+type vmKey struct{}
+
+func vmFrom(ctx context.Context) *VM {
+	vm, _ := ctx.Value(vmKey{}).(*VM)
+	if vm == nil {
+		panic("hostcall outside a VM call")
+	}
+	return vm
+}
+
+// memory helpers
+func read(m api.Module, ptr, size uint32) ([]byte, bool) {
+	if size == 0 {
+		return nil, true
+	}
+	b, ok := m.Memory().Read(ptr, size)
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), b...), true
+}

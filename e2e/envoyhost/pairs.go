@@ -1,0 +1,68 @@
+// Package envoyhost is a proxy-wasm host on wazero that behaves like Envoy where it matters
+// for a plugin: the lifecycle (canary VM, one VM per worker plus the main thread, context
+// ids per VM), hostcall semantics and status codes, deferred continue and local replies,
+// http calls with Envoy's synthesized failures, process-wide shared data and metrics, ticks,
+// WASI as proxy-wasm-cpp-host implements it (before and after cpp-host #533), and the
+// restricted hostcall lists during _initialize and allocation. Each rule cites the section
+// of shared/reference/proxywasm-host-notes.md ("notes") it follows.
+package envoyhost
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// Limits of cpp-host's pairs parsing (include/proxy-wasm/limits.h).
+const (
+	maxPairsBytes = 1 << 20
+	maxPairs      = 1024
+)
+
+var errPairs = errors.New("malformed pairs buffer")
+
+// EncodePairs writes the proxy-wasm "pairs" format (notes §3.1).
+func EncodePairs(pairs [][2]string) []byte {
+	out := binary.LittleEndian.AppendUint32(nil, uint32(len(pairs)))
+	for _, p := range pairs {
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(p[0])))
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(p[1])))
+	}
+	for _, p := range pairs {
+		out = append(append(out, p[0]...), 0)
+		out = append(append(out, p[1]...), 0)
+	}
+	return out
+}
+
+// DecodePairs parses a pairs buffer with cpp-host's toPairs rules: over 1 MiB, over 1024
+// pairs, an overrun, a terminator that is not NUL, or trailing bytes → error (which
+// callers treat as an empty list, as Envoy does). 0 bytes, a lone NUL and a zero count are
+// all the empty map.
+func DecodePairs(b []byte) ([][2]string, error) {
+	if len(b) == 0 || (len(b) == 1 && b[0] == 0) {
+		return nil, nil
+	}
+	if len(b) > maxPairsBytes || len(b) < 4 {
+		return nil, errPairs
+	}
+	n := uint64(binary.LittleEndian.Uint32(b))
+	if n > maxPairs || uint64(len(b)) < 4+8*n {
+		return nil, errPairs
+	}
+	data := b[4+8*n:]
+	out := make([][2]string, n)
+	for i := uint64(0); i < n; i++ {
+		for j := uint64(0); j < 2; j++ {
+			l := uint64(binary.LittleEndian.Uint32(b[4+8*i+4*j:]))
+			if l+1 > uint64(len(data)) || data[l] != 0 {
+				return nil, errPairs
+			}
+			out[i][j] = string(data[:l])
+			data = data[l+1:]
+		}
+	}
+	if len(data) != 0 {
+		return nil, errPairs
+	}
+	return out, nil
+}

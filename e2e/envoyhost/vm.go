@@ -1,0 +1,224 @@
+package envoyhost
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// rootID is the root context of the (single) plugin in each VM: ids are per VM, starting at
+// 1 (notes §1.4).
+const rootID = 1
+
+// VM is one module instance: one Envoy thread's copy of the plugin. Every call into it runs
+// on its own goroutine (its "thread"), one at a time.
+type VM struct {
+	p      *Plugin
+	name   string
+	mod    api.Module
+	alloc  api.Function
+	tasks  chan func()
+	failed bool
+
+	restricted map[string]bool // non-nil during _initialize and allocation (notes §1.2, §4)
+	pollCalls  int
+
+	nextID    uint32
+	streams   map[uint32]*stream
+	current   uint32 // context of the running callback
+	effective uint32 // set_effective_context, reset at every call (notes §2.14)
+
+	configuring bool
+	callResp    *callResponse // readable during on_http_call_response only
+	nextToken   uint32
+	status      uint32
+	statusMsg   string
+
+	tickPeriod time.Duration
+	tickArmed  bool
+
+	metricIDs  map[uint32]string
+	metricNext [3]uint32
+	rootDone   bool // on_done returned false; proxy_done may finish it
+}
+
+type callResponse struct {
+	headers [][2]string
+	body    []byte
+}
+
+type restrictedCall struct{ name string }
+
+func (r restrictedCall) Error() string { return "restricted_callback: " + r.name }
+
+func (p *Plugin) newVM(ctx context.Context, name string) (*VM, error) {
+	h := p.h
+	h.mu.Lock()
+	h.vmSeq++
+	modName := fmt.Sprintf("%s-%s-%d", p.cfg.Name, name, h.vmSeq)
+	h.mu.Unlock()
+	vm := &VM{p: p, name: name, tasks: make(chan func(), 1024), nextID: rootID + 1, streams: map[uint32]*stream{},
+		nextToken: 4, metricIDs: map[uint32]string{}, metricNext: [3]uint32{1, 1, 1}}
+	vm.restricted = restrictedInitialize(h.opts.Profile)
+	cctx := context.WithValue(ctx, vmKey{}, vm)
+	mod, err := h.rt.InstantiateModule(cctx, p.compiled, wazero.NewModuleConfig().WithName(modName).WithStartFunctions())
+	if err != nil {
+		return nil, err
+	}
+	vm.mod, vm.alloc = mod, mod.ExportedFunction("proxy_on_memory_allocate")
+	// _initialize (WASI reactor), then main / __main_void if exported, all restricted.
+	for _, f := range []string{"_initialize", "main", "__main_void"} {
+		if fn := mod.ExportedFunction(f); fn != nil {
+			args := []uint64{}
+			if f == "main" {
+				args = []uint64{0, 0}
+			}
+			if _, err := fn.Call(cctx, args...); err != nil {
+				mod.Close(ctx)
+				return nil, fmt.Errorf("%s failed: %v", f, trapText(err))
+			}
+		}
+	}
+	vm.restricted = nil
+	return vm, nil
+}
+
+// start creates the root context and runs vm_start and configure (notes §1.3).
+func (vm *VM) start(ctx context.Context) error {
+	if _, err := vm.call(ctx, rootID, "proxy_on_context_create", rootID, 0); err != nil {
+		return err
+	}
+	ok, err := vm.call(ctx, rootID, "proxy_on_vm_start", rootID, uint64(len(vm.p.cfg.VMConfig)))
+	if err != nil {
+		return err
+	}
+	if ok == 0 {
+		return fmt.Errorf("proxy_on_vm_start returned false")
+	}
+	vm.configuring = true
+	ok, err = vm.call(ctx, rootID, "proxy_on_configure", rootID, uint64(len(vm.p.cfg.Configuration)))
+	vm.configuring = false
+	if err != nil {
+		return err
+	}
+	if ok == 0 {
+		return fmt.Errorf("proxy_on_configure returned false")
+	}
+	return nil
+}
+
+func (vm *VM) discard(ctx context.Context) { vm.mod.Close(ctx) }
+
+// call runs an export as the current context. A trap fails the VM (notes §1.10).
+func (vm *VM) call(ctx context.Context, current uint32, name string, args ...uint64) (uint64, error) {
+	if vm.failed {
+		return 0, fmt.Errorf("VM failed")
+	}
+	fn := vm.mod.ExportedFunction(name)
+	if fn == nil {
+		return 0, nil // absent callbacks are not called (notes §1.1)
+	}
+	prevCurrent, prevEffective := vm.current, vm.effective
+	vm.current, vm.effective = current, current
+	res, err := fn.Call(context.WithValue(ctx, vmKey{}, vm), args...)
+	vm.current, vm.effective = prevCurrent, prevEffective
+	if err != nil {
+		vm.failed = true
+		vm.log(LevelCritical, fmt.Sprintf("Function: %s failed: %s", name, trapText(err)))
+		vm.failStreams()
+		return 0, err
+	}
+	if len(res) == 0 {
+		return 0, nil
+	}
+	return res[0], nil
+}
+
+func trapText(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "\nwasm stack trace"); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// allow enforces restricted mode: a hostcall outside the allow-list traps, as V8 does.
+func (vm *VM) allow(name string) {
+	if vm.restricted != nil && !vm.restricted[name] {
+		panic(restrictedCall{name})
+	}
+}
+
+func (vm *VM) log(level int, msg string) {
+	vm.p.h.opts.Log(level, "wasm log "+vm.p.cfg.Name+" "+vm.p.cfg.RootID+" "+vm.name+": "+msg)
+}
+
+// run starts the VM's thread.
+func (vm *VM) run() {
+	go func() {
+		for task := range vm.tasks {
+			task()
+		}
+	}()
+	if vm.p.h.opts.ManualTicks {
+		return
+	}
+	vm.armTick()
+}
+
+// post queues work on the VM's thread.
+func (vm *VM) post(task func()) {
+	defer func() { _ = recover() }() // closed: the plugin is shutting down
+	vm.tasks <- task
+}
+
+// armTick schedules the next tick one period after the last one returned (notes §2.7).
+func (vm *VM) armTick() {
+	if vm.p.h.opts.ManualTicks || vm.tickArmed || vm.tickPeriod <= 0 || vm.p.closed.Load() {
+		return
+	}
+	vm.tickArmed = true
+	time.AfterFunc(vm.tickPeriod, func() {
+		vm.post(func() {
+			vm.tickArmed = false
+			vm.tick()
+			vm.armTick()
+		})
+	})
+}
+
+func (vm *VM) tick() {
+	if vm.failed {
+		return
+	}
+	vm.call(context.Background(), rootID, "proxy_on_tick", rootID)
+	vm.afterCall()
+}
+
+// give copies data into guest memory allocated with proxy_on_memory_allocate (in restricted
+// mode) and writes the pointer and length: 4 bytes each; empty data is (0,0) and the
+// allocator is not called (notes §2.1, §4).
+func (vm *VM) give(ctx context.Context, m api.Module, data []byte, outPtr, outLen uint32) uint32 {
+	if len(data) == 0 {
+		if !m.Memory().WriteUint32Le(outPtr, 0) || !m.Memory().WriteUint32Le(outLen, 0) {
+			return statusInvalidMemory
+		}
+		return statusOK
+	}
+	saved := vm.restricted
+	vm.restricted = restrictedAllocate(vm.p.h.opts.Profile)
+	res, err := vm.alloc.Call(ctx, uint64(len(data)))
+	vm.restricted = saved
+	if err != nil {
+		panic(err) // a trap inside the allocator traps the hostcall
+	}
+	ptr := uint32(res[0])
+	if ptr == 0 || !m.Memory().Write(ptr, data) || !m.Memory().WriteUint32Le(outPtr, ptr) || !m.Memory().WriteUint32Le(outLen, uint32(len(data))) {
+		return statusInvalidMemory
+	}
+	return statusOK
+}
