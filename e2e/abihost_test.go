@@ -85,7 +85,7 @@ const (
 // into a temporary directory.
 func wasmPath(t *testing.T, env, pkg string) string {
 	t.Helper()
-	if p := os.Getenv(env); p != "" {
+	if p := os.Getenv(env); env != "" && p != "" {
 		return p
 	}
 	out := filepath.Join(t.TempDir(), "module.wasm")

@@ -263,6 +263,16 @@ func (pl *pluginState) adopt(p *providerState, s fetchSchedule) {
 	pl.install(p, ks, s.keysVersion, fetchedAt)
 }
 
+// adoptShared adopts keys another VM stored since this VM last looked, and reports whether
+// the keys in use changed. The request path calls it before holding a request, so that a
+// worker whose tick has not come yet does not hold requests for keys the proxy already has.
+func (pl *pluginState) adoptShared(p *providerState) bool {
+	before := p.keysVersion
+	s, _ := p.readSchedule()
+	pl.adopt(p, s)
+	return p.keysVersion != before
+}
+
 // settleHeld answers the held requests of p that can be answered now: those whose keys
 // changed are verified again; those that saw a fetch attempt end without new keys, or that
 // waited past their deadline, are refused.

@@ -113,6 +113,10 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if err := tok.ValidateClaims(now, &prov.policy); err != nil {
 		return s.refuse(tokenReason(err))
 	}
+	if prov.keys == nil && prov.cfg.Remote != nil {
+		// Another VM may have stored keys since this VM's last tick.
+		p.adoptShared(prov)
+	}
 	if prov.keys == nil {
 		if mayHold && prov.cfg.Remote != nil && p.hold(s, prov, now) {
 			p.maybeFetch(prov, now, true)
@@ -121,6 +125,9 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		return s.refuse(reasonKeysUnavailable)
 	}
 	keyID, err := tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
+	if errors.Is(err, jwtverify.ErrUnknownKid) && prov.cfg.Remote != nil && p.adoptShared(prov) {
+		keyID, err = tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
+	}
 	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && p.mayRefetchForKid(prov, now) && p.hold(s, prov, now) {
 		p.maybeFetch(prov, now, true)
 		return types.ActionPause

@@ -228,7 +228,9 @@ func wasiNames(p Profile) map[string]bool {
 		m[n] = true
 	}
 	if p == Post533 {
-		m["path_filestat_get"], m["fd_filestat_get"], m["clock_res_get"] = true, true, true
+		for _, n := range post533Names {
+			m[n] = true
+		}
 	}
 	return m
 }
