@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"net"
 	"os"
 	"strings"
 	"sync"
@@ -185,12 +184,3 @@ func tokenFor(t *testing.T, k *mint.Key, overrides map[string]any) string {
 }
 
 func auth(tok string) [2]string { return [2]string{"authorization", "Bearer " + tok} }
-
-func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
