@@ -1,0 +1,76 @@
+// Command devproxy serves an Envoy bootstrap file (the subset jwtguard's demo and tests
+// need) with an Envoy-like proxy-wasm host, for machines without Envoy:
+//
+//	devproxy -c envoy/demo.yaml [--concurrency N] [--log-level LEVEL]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/jwtguard/jwtguard/e2e/devproxy"
+	"github.com/jwtguard/jwtguard/e2e/envoyhost"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+var levels = map[string]int{"trace": 0, "debug": 1, "info": 2, "warning": 3, "warn": 3, "error": 4, "critical": 5, "off": 6}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("devproxy", flag.ContinueOnError)
+	file := fs.String("c", "", "Envoy bootstrap YAML")
+	concurrency := fs.Int("concurrency", 2, "worker threads")
+	logLevel := fs.String("log-level", "info", "trace, debug, info, warning, error, critical, off")
+	profile := fs.String("wasi-profile", "post533", "post533 or pre533 (proxy-wasm-cpp-host before #533)")
+	if err := fs.Parse(args); err != nil || *file == "" {
+		fmt.Fprintln(os.Stderr, devproxy.ErrUsage)
+		return 2
+	}
+	min, ok := levels[strings.ToLower(*logLevel)]
+	if !ok {
+		fmt.Fprintln(os.Stderr, "devproxy: unknown --log-level", *logLevel)
+		return 2
+	}
+	doc, err := os.ReadFile(*file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devproxy:", err)
+		return 1
+	}
+	cfg, _, err := devproxy.Load(doc)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devproxy: "+*file+": "+err.Error())
+		return 1
+	}
+	opts := devproxy.Options{Concurrency: *concurrency, Log: func(level int, msg string) {
+		if level >= min {
+			fmt.Fprintln(os.Stderr, msg)
+		}
+	}}
+	if *profile == "pre533" {
+		opts.Profile = envoyhost.Pre533
+	}
+	ctx := context.Background()
+	p, err := devproxy.Start(ctx, cfg, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devproxy: "+err.Error())
+		return 1
+	}
+	for i, l := range cfg.Listeners {
+		fmt.Fprintf(os.Stderr, "devproxy: listener %s on %s\n", l.Name, p.Listeners[i].Addr())
+	}
+	if cfg.Admin != "" {
+		fmt.Fprintf(os.Stderr, "devproxy: admin on %s\n", p.Listeners[len(p.Listeners)-1].Addr())
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	p.Close(ctx)
+	return 0
+}
