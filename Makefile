@@ -18,11 +18,22 @@ WASM_FLAGS      := -buildmode=c-shared -trimpath
 FUZZTIME        ?= 20s
 export JWTGUARD_TESTVECTORS ?= $(abspath ../shared/testvectors)
 
-.PHONY: all build wasm test test-unit test-toolchains test-e2e run lint bench clean
+.PHONY: all build wasm devproxy test test-unit test-toolchains test-e2e run lint bench clean
 
 all: build
 
-build: wasm
+build: wasm devproxy
+
+# The local Envoy-like proxy (e2e/ is its own module, with go-control-plane and wazero).
+devproxy:
+	@mkdir -p $(BUILD)
+	cd e2e && $(GO) build -o ../$(BUILD)/devproxy ./cmd/devproxy
+
+# The demo: IdP + echo upstream + devproxy on envoy/demo.yaml. Ctrl-C stops it.
+run: $(WASM)
+	@mkdir -p $(BUILD)
+	cd e2e && $(GO) build -o ../$(BUILD)/demo ./cmd/demo
+	$(BUILD)/demo -c envoy/demo.yaml
 
 wasm: $(WASM)
 

@@ -1,0 +1,126 @@
+// Package demoidp is the demo identity provider of `make run` and of the HTTP tests: it
+// serves a JWKS with one RS256 and one ES256 key, mints tokens on request, and rotates its
+// RS256 key on request. Keys are generated at start; nothing is persisted.
+package demoidp
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jwtguard/jwtguard/internal/mint"
+)
+
+// IdP is the demo identity provider.
+type IdP struct {
+	Issuer   string
+	Audience string
+	mu       sync.Mutex
+	rsa, ec  *mint.Key
+	retired  []*mint.Key
+	rotation int
+	Fetches  atomic.Int64
+}
+
+// New makes an IdP with fresh keys.
+func New(issuer, audience string) (*IdP, error) {
+	r, err := mint.NewRSA("rsa-1", 2048)
+	if err != nil {
+		return nil, err
+	}
+	e, err := mint.NewEC("ec-1")
+	if err != nil {
+		return nil, err
+	}
+	return &IdP{Issuer: issuer, Audience: audience, rsa: r, ec: e, rotation: 1}, nil
+}
+
+// Token mints a token: alg "RS256" or "ES256"; scope space-separated; ttl may be negative
+// (an expired token); nbf in the future with notBefore > 0.
+func (p *IdP) Token(alg, sub, scope string, ttl, notBefore time.Duration) (string, error) {
+	p.mu.Lock()
+	k := p.rsa
+	if alg == "ES256" {
+		k = p.ec
+	}
+	p.mu.Unlock()
+	now := time.Now()
+	return k.Sign(map[string]any{"iss": p.Issuer, "aud": p.Audience, "sub": sub, "scope": scope,
+		"iat": now.Unix(), "nbf": now.Add(notBefore).Unix(), "exp": now.Add(ttl).Unix()}, nil)
+}
+
+// Rotate replaces the RS256 key with a new kid; the old one is no longer published.
+func (p *IdP) Rotate() (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rotation++
+	k, err := mint.NewRSA("rsa-"+strconv.Itoa(p.rotation), 2048)
+	if err != nil {
+		return "", err
+	}
+	p.retired = append(p.retired, p.rsa)
+	p.rsa = k
+	return k.Kid, nil
+}
+
+// ServeHTTP: GET /.well-known/jwks.json; GET /token?alg=&sub=&scope=&ttl=&nbf=; POST /rotate.
+func (p *IdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/.well-known/jwks.json":
+		p.Fetches.Add(1)
+		p.mu.Lock()
+		doc := mint.JWKS(p.rsa, p.ec)
+		p.mu.Unlock()
+		w.Header().Set("content-type", "application/jwk-set+json")
+		w.Write(doc)
+	case "/token":
+		q := r.URL.Query()
+		ttl, _ := time.ParseDuration(orDefault(q.Get("ttl"), "10m"))
+		nbf, _ := time.ParseDuration(orDefault(q.Get("nbf"), "0s"))
+		tok, err := p.Token(orDefault(q.Get("alg"), "RS256"), orDefault(q.Get("sub"), "alice"), q.Get("scope"), ttl, nbf)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("content-type", "text/plain")
+		w.Write([]byte(tok + "\n"))
+	case "/rotate":
+		if r.Method != http.MethodPost {
+			http.Error(w, "POST /rotate", http.StatusMethodNotAllowed)
+			return
+		}
+		kid, err := p.Rotate()
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"kid": kid})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// Echo is the demo upstream: it answers with the method, path and headers it received, so
+// a client sees what the filter let through (token removed, claim headers set).
+func Echo(w http.ResponseWriter, r *http.Request) {
+	var b strings.Builder
+	b.WriteString("upstream saw: " + r.Method + " " + r.URL.RequestURI() + "\n")
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			b.WriteString("  " + strings.ToLower(k) + ": " + v + "\n")
+		}
+	}
+	w.Header().Set("content-type", "text/plain")
+	w.Write([]byte(b.String()))
+}
