@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jwtguard/jwtguard/e2e/demoidp"
+	"github.com/jwtguard/jwtguard/e2e/devproxy"
+	"github.com/jwtguard/jwtguard/e2e/envoyhost"
+)
+
+// TestOverHTTP drives the compiled plugin over real HTTP: client → devproxy (serving
+// envoy/demo.yaml, re-pointed at loopback test servers) → echo upstream, keys fetched from
+// the demo IdP over HTTP, with 4 workers.
+func TestOverHTTP(t *testing.T) {
+	for _, profile := range profiles {
+		t.Run(profile.String(), func(t *testing.T) { testOverHTTP(t, profile) })
+	}
+}
+
+func testOverHTTP(t *testing.T, profile envoyhost.Profile) {
+	ctx := context.Background()
+	var upstreamHits atomic.Int64
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		upstreamHits.Add(1)
+		demoidp.Echo(w, r)
+	}))
+	defer upstream.Close()
+	idpSrv := httptest.NewUnstartedServer(nil)
+	idp, err := demoidp.New("http://"+idpSrv.Listener.Addr().String()+"/", "demo-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idpSrv.Config.Handler = idp
+	idpSrv.Start()
+	defer idpSrv.Close()
+
+	doc, err := os.ReadFile(filepath.Join("..", "envoy", "demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := devproxy.Load(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idpAddr := strings.TrimPrefix(idpSrv.URL, "http://")
+	cfg.Listeners[0].Address, cfg.Admin = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Listeners[0].Wasm.Filename = wasmPath(t, "JWTGUARD_WASM", ".")
+	cfg.Listeners[0].Wasm.Configuration = []byte(strings.NewReplacer(
+		"http://127.0.0.1:10001/", idp.Issuer, "127.0.0.1:10001", idpAddr).Replace(string(cfg.Listeners[0].Wasm.Configuration)))
+	cfg.Clusters["demo_idp"] = devproxy.ClusterConfig{Address: idpAddr}
+	cfg.Clusters["demo_upstream"] = devproxy.ClusterConfig{Address: strings.TrimPrefix(upstream.URL, "http://")}
+	logs := &logSink{}
+	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: 4, Profile: profile, Log: logs.add})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs.text())
+	}
+	defer p.Close(ctx)
+	base := "http://" + p.Listeners[0].Addr().String()
+	admin := "http://" + p.Listeners[1].Addr().String()
+
+	do := func(path, token string) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		req.Header.Set("x-jwt-sub", "mallory")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(body)
+	}
+	mint := func(alg, scope string, ttl time.Duration) string {
+		tok, err := idp.Token(alg, "alice", scope, ttl, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+
+	// The first request arrives before any key: held for the first fetch, then allowed.
+	status, _, body := do("/orders/1", mint("RS256", "orders:read", time.Minute))
+	if status != 200 || !strings.Contains(body, "x-jwt-sub: alice") || strings.Contains(body, "mallory") || strings.Contains(strings.ToLower(body), "authorization") {
+		t.Fatalf("valid RS256: %d\n%s", status, body)
+	}
+	if status, _, _ := do("/api/x", mint("ES256", "", time.Minute)); status != 200 {
+		t.Fatalf("valid ES256: %d", status)
+	}
+	before := upstreamHits.Load()
+	for _, tc := range []struct {
+		path, token string
+		status      int
+		challenge   string
+	}{
+		{"/orders/1", "", 401, `Bearer realm="jwtguard"`},
+		{"/orders/1", mint("RS256", "orders:read", -time.Minute), 401, `error="invalid_token"`},
+		{"/admin/x", mint("RS256", "orders:read", time.Minute), 403, `scope="admin"`},
+		{"/unlisted", mint("RS256", "orders:read", time.Minute), 403, ""},
+	} {
+		status, h, body := do(tc.path, tc.token)
+		if status != tc.status || !strings.Contains(h.Get("www-authenticate"), tc.challenge) {
+			t.Errorf("%s: %d %q %s", tc.path, status, h.Get("www-authenticate"), body)
+		}
+	}
+	if upstreamHits.Load() != before {
+		t.Fatal("rejected requests reached the upstream")
+	}
+	if status, _, _ := do("/healthz", ""); status != 200 {
+		t.Fatalf("open route: %d", status)
+	}
+	// Rotation: the first request signed with the new kid succeeds at once.
+	if _, err := idp.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := do("/orders/1", mint("RS256", "orders:read", time.Minute)); status != 200 {
+		t.Fatalf("first request after rotation: %d %s", status, body)
+	}
+	resp, err := http.Get(admin + "/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(stats), "jwtguard.rejected.insufficient_scope: 1") {
+		t.Fatalf("admin /stats:\n%s", stats)
+	}
+	if n := idp.Fetches.Load(); n > 3 {
+		t.Fatalf("the IdP saw %d fetches for a start and one rotation with 4 workers", n)
+	}
+}
