@@ -227,7 +227,10 @@ func translateWasm(errs *[]error, pc *wasmv3.PluginConfig, path string) *WasmFil
 	only(errs, pc, path, "name", "root_id", "vm_config", "configuration", "failure_policy", "fail_open")
 	vm := pc.GetVmConfig()
 	only(errs, vm, path+".vm_config", "vm_id", "runtime", "code")
-	w := &WasmFilter{Name: pc.GetName(), RootID: pc.GetRootId(), VMID: vm.GetVmId(), FailOpen: pc.GetFailOpen() || pc.GetFailurePolicy() == wasmv3.FailurePolicy_FAIL_OPEN}
+	// fail_open is deprecated but Envoy still honours it (notes §1.10).
+	//lint:ignore SA1019 devproxy reads what Envoy reads
+	failOpen := pc.GetFailOpen()
+	w := &WasmFilter{Name: pc.GetName(), RootID: pc.GetRootId(), VMID: vm.GetVmId(), FailOpen: failOpen || pc.GetFailurePolicy() == wasmv3.FailurePolicy_FAIL_OPEN}
 	w.Filename = vm.GetCode().GetLocal().GetFilename()
 	if w.Filename == "" {
 		*errs = append(*errs, fmt.Errorf("%s.vm_config.code.local.filename: required (only local files are supported)", path))
