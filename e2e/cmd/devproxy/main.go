@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,39 +19,42 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stderr, nil))
 }
 
 var levels = map[string]int{"trace": 0, "debug": 1, "info": 2, "warning": 3, "warn": 3, "error": 4, "critical": 5, "off": 6}
 
-func run(args []string) int {
+// run is devproxy; it returns the exit status. ready, if not nil, receives the proxy once it
+// serves, and stop ends it (tests); otherwise it runs until SIGINT or SIGTERM.
+func run(args []string, stderr io.Writer, ready chan<- *devproxy.Proxy) int {
 	fs := flag.NewFlagSet("devproxy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	file := fs.String("c", "", "Envoy bootstrap YAML")
 	concurrency := fs.Int("concurrency", 2, "worker threads")
 	logLevel := fs.String("log-level", "info", "trace, debug, info, warning, error, critical, off")
 	profile := fs.String("wasi-profile", "post533", "post533 or pre533 (proxy-wasm-cpp-host before #533)")
 	if err := fs.Parse(args); err != nil || *file == "" {
-		fmt.Fprintln(os.Stderr, devproxy.ErrUsage)
+		fmt.Fprintln(stderr, devproxy.ErrUsage)
 		return 2
 	}
 	min, ok := levels[strings.ToLower(*logLevel)]
 	if !ok {
-		fmt.Fprintln(os.Stderr, "devproxy: unknown --log-level", *logLevel)
+		fmt.Fprintln(stderr, "devproxy: unknown --log-level", *logLevel)
 		return 2
 	}
 	doc, err := os.ReadFile(*file)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "devproxy:", err)
+		fmt.Fprintln(stderr, "devproxy:", err)
 		return 1
 	}
 	cfg, _, err := devproxy.Load(doc)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "devproxy: "+*file+": "+err.Error())
+		fmt.Fprintln(stderr, "devproxy: "+*file+": "+err.Error())
 		return 1
 	}
 	opts := devproxy.Options{Concurrency: *concurrency, Log: func(level int, msg string) {
 		if level >= min {
-			fmt.Fprintln(os.Stderr, msg)
+			fmt.Fprintln(stderr, msg)
 		}
 	}}
 	if *profile == "pre533" {
@@ -59,14 +63,18 @@ func run(args []string) int {
 	ctx := context.Background()
 	p, err := devproxy.Start(ctx, cfg, opts)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "devproxy: "+err.Error())
+		fmt.Fprintln(stderr, "devproxy: "+err.Error())
 		return 1
 	}
 	for i, l := range cfg.Listeners {
-		fmt.Fprintf(os.Stderr, "devproxy: listener %s on %s\n", l.Name, p.Listeners[i].Addr())
+		fmt.Fprintf(stderr, "devproxy: listener %s on %s\n", l.Name, p.Listeners[i].Addr())
 	}
 	if cfg.Admin != "" {
-		fmt.Fprintf(os.Stderr, "devproxy: admin on %s\n", p.Listeners[len(p.Listeners)-1].Addr())
+		fmt.Fprintf(stderr, "devproxy: admin on %s\n", p.Listeners[len(p.Listeners)-1].Addr())
+	}
+	if ready != nil {
+		ready <- p
+		return 0
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)

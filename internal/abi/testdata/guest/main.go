@@ -7,12 +7,18 @@
 //     reply whose body lists them and whose details are "guest_echo";
 //   - request headers on /call: dispatches an http call to cluster "upstream", pauses, and
 //     on the response adds the call's status and body length to the request and resumes;
+//   - /panic panics (the binding recovers it and answers 500); /fatal recurses until the
+//     VM's call stack overflows, which no recover can catch: the VM traps, as in Envoy;
+//   - /sleep sleeps 1 ms, which makes the Go runtime call WASI poll_oneoff (ENOSYS before
+//     proxy-wasm-cpp-host #533, a fatal error for the runtime);
+//   - /status makes hostcalls with bad arguments and answers with the errors it got;
 //   - anything else continues, with header "x-guest-config" set to the configuration.
 package main
 
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
@@ -64,6 +70,17 @@ func (s *stream) OnHttpRequestHeaders(numHeaders int, _ bool) types.Action {
 		return types.ActionContinue
 	}
 	switch path {
+	case "/sleep":
+		time.Sleep(time.Millisecond)
+		_ = abi.SendHttpResponse(200, "guest slept", nil, []byte("slept"), -1)
+		return types.ActionPause
+	case "/status":
+		_ = abi.SendHttpResponse(200, "guest status", nil, []byte(statusReport()), -1)
+		return types.ActionPause
+	case "/panic":
+		panic("guest: deliberate panic")
+	case "/fatal":
+		return types.Action(recurse(1))
 	case "/echo":
 		pairs, err := abi.GetHttpRequestHeaders()
 		if err != nil {
@@ -99,4 +116,38 @@ func (s *stream) OnHttpRequestHeaders(numHeaders int, _ bool) types.Action {
 	}
 	_ = abi.ReplaceHttpRequestHeader("x-guest-config", s.plugin.config)
 	return types.ActionContinue
+}
+
+// recurse never returns: the goroutine stack limit is a fatal error, not a panic.
+func recurse(n int) int { return recurse(n+1) + 1 }
+
+// statusReport runs hostcalls whose status Envoy defines for bad input (notes §2) and lists
+// the error each returned, one "name: error" line each.
+func statusReport() string {
+	var b strings.Builder
+	line := func(name string, err error) {
+		msg := "ok"
+		if err != nil {
+			msg = err.Error()
+		}
+		b.WriteString(name + ": " + msg + "\n")
+	}
+	_, err := abi.DispatchHttpCall("no-such-cluster", [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "x"}}, nil, nil, 1000, func(int, int, int) {})
+	line("http_call unknown cluster", err)
+	_, err = abi.DispatchHttpCall("upstream", [][2]string{{":method", "GET"}, {":path", "/"}}, nil, nil, 1000, func(int, int, int) {})
+	line("http_call without :authority", err)
+	line("set_effective_context unknown id", abi.SetEffectiveContext(9999))
+	_, _, err = abi.GetSharedData("guest-missing")
+	line("get_shared_data missing key", err)
+	line("set_shared_data new key", abi.SetSharedData("guest-key", []byte("v1"), 0))
+	_, cas, _ := abi.GetSharedData("guest-key")
+	line("set_shared_data current cas", abi.SetSharedData("guest-key", []byte("v2"), cas))
+	line("set_shared_data stale cas", abi.SetSharedData("guest-key", []byte("v3"), cas))
+	_, err = abi.GetHttpResponseHeader("content-type")
+	line("response header during request", err)
+	_, err = abi.GetHttpCallResponseBody(0, 10)
+	line("http call body outside its callback", err)
+	_, err = abi.GetPluginConfiguration()
+	line("plugin configuration outside configure", err)
+	return b.String()
 }
