@@ -5,6 +5,7 @@
 #   make run     the demo: a local IdP, an echo upstream and devproxy serving envoy/demo.yaml
 #   make lint    gofmt, go vet (native and wasip1), staticcheck
 #   make bench   benchmarks (see README, Performance)
+#   make oci     build/oci: the .wasm as an OCI image layout for Istio
 
 GO              ?= go
 GO124           ?= go1.24.13
@@ -18,7 +19,7 @@ WASM_FLAGS      := -buildmode=c-shared -trimpath
 FUZZTIME        ?= 20s
 export JWTGUARD_TESTVECTORS ?= $(abspath ../shared/testvectors)
 
-.PHONY: all build wasm devproxy test test-unit test-toolchains test-e2e run lint bench clean
+.PHONY: all build wasm devproxy oci test test-unit test-toolchains test-e2e run lint bench clean
 
 all: build
 
@@ -28,6 +29,10 @@ build: wasm devproxy
 devproxy:
 	@mkdir -p $(BUILD)
 	cd e2e && $(GO) build -o ../$(BUILD)/devproxy ./cmd/devproxy
+
+# An OCI image layout of the .wasm for Istio's oci:// URLs (prints the digests).
+oci: $(WASM)
+	cd e2e && $(GO) run ./cmd/oci -wasm ../$(WASM) -out ../$(BUILD)/oci -tag $(or $(TAG),latest)
 
 # The demo: IdP + echo upstream + devproxy on envoy/demo.yaml. Ctrl-C stops it.
 run: $(WASM)

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	extensionsv1alpha1 "istio.io/api/extensions/v1alpha1"
-	networkingv1 "istio.io/api/networking/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	extensionsv1alpha1 "istio.io/api/extensions/v1alpha1"
+	networkingv1 "istio.io/api/networking/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/jwtguard/jwtguard/config"

@@ -1,0 +1,36 @@
+// Command oci writes build/jwtguard.wasm as a Wasm OCI image layout (make oci):
+//
+//	oci -wasm build/jwtguard.wasm -out build/oci -tag 0.1.0
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/jwtguard/jwtguard/e2e/ocilayout"
+)
+
+func main() {
+	wasm := flag.String("wasm", "build/jwtguard.wasm", "the plugin")
+	out := flag.String("out", "build/oci", "OCI layout directory to write")
+	tag := flag.String("tag", "latest", "ref name annotation")
+	flag.Parse()
+	code, err := os.ReadFile(*wasm)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oci:", err)
+		os.Exit(1)
+	}
+	if err := os.RemoveAll(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "oci:", err)
+		os.Exit(1)
+	}
+	manifest, module, err := ocilayout.Write(*out, code, *tag)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oci:", err)
+		os.Exit(1)
+	}
+	// Istio checks WasmPlugin.sha256 against the image (manifest) digest for oci:// URLs, and
+	// against the module itself for http(s):// and file:// URLs.
+	fmt.Printf("wrote OCI layout %s\nWasmPlugin.sha256 for an oci:// URL (image digest): %s\nsha256 of the .wasm (for http:// or file:// URLs): %s\n", *out, manifest.Hex, module.Hex)
+}
