@@ -28,6 +28,7 @@ require (
 
 require (
 	github.com/envoyproxy/go-control-plane/envoy v1.40.0
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/google/go-containerregistry v0.22.1
 	github.com/jwtguard/jwtguard v0.0.0
 	google.golang.org/protobuf v1.36.12

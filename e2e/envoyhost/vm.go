@@ -41,6 +41,8 @@ type VM struct {
 	tickPeriod time.Duration
 	tickArmed  bool
 
+	exports map[string]api.Function // cached: each api.Function carries its own call stack
+
 	metricIDs  map[uint32]string
 	metricNext [3]uint32
 	rootDone   bool // on_done returned false; proxy_done may finish it
@@ -118,7 +120,14 @@ func (vm *VM) call(ctx context.Context, current uint32, name string, args ...uin
 	if vm.failed {
 		return 0, fmt.Errorf("VM failed")
 	}
-	fn := vm.mod.ExportedFunction(name)
+	fn, ok := vm.exports[name]
+	if !ok {
+		fn = vm.mod.ExportedFunction(name)
+		if vm.exports == nil {
+			vm.exports = map[string]api.Function{}
+		}
+		vm.exports[name] = fn
+	}
 	if fn == nil {
 		return 0, nil // absent callbacks are not called (notes §1.1)
 	}

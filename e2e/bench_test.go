@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	jwt "github.com/golang-jwt/jwt/v5"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/jwtguard/jwtguard/e2e/envoyhost"
+	"github.com/jwtguard/jwtguard/internal/mint"
+)
+
+// Benchmarks of the compiled plugin, per request, in the Envoy-like host (wazero compiler),
+// with the floors in the same run:
+//
+//	make bench   (or: cd e2e && go test -run '^$' -bench . -benchmem)
+//
+// Wasm* go through envoyhost's Plugin.Handle (one worker VM, a no-op upstream), so they
+// include the host's own per-request cost (goroutine hand-off, header copies).
+// FloorWasm* is the bare standard-library verification compiled to wasm and run in the
+// same runtime; Native* the same natively; PeerGolangJWT* golang-jwt v5 natively.
+
+type benchEnv struct {
+	plugin *envoyhost.Plugin
+	up     *upstreamRecorder
+}
+
+func newBenchEnv(b *testing.B) *benchEnv {
+	b.Helper()
+	code, err := os.ReadFile(wasmPath(&testing.T{}, "JWTGUARD_WASM", "."))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { h.Close(ctx) })
+	cfg := `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],"local_jwks":` +
+		string(mint.JWKS(e2eKeys.rsa, e2eKeys.ec)) + `,"claims_to_headers":[{"claim":"sub","header":"x-jwt-sub"}]}},
+	  "rules":[{"match":{"prefix":"/healthz"}},{"match":{"prefix":"/admin"},"require":{"scopes":["admin"]}},{"match":{"prefix":"/"},"require":{}}],
+	  "limits":{"cache_entries":10000}}`
+	p, err := h.LoadPlugin(ctx, code, envoyhost.PluginConfig{Name: "jwtguard", Configuration: []byte(cfg)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close(ctx) })
+	return &benchEnv{plugin: p, up: &upstreamRecorder{}}
+}
+
+func (e *benchEnv) run(b *testing.B, path string, want int, headers func(i int) [][2]string) {
+	ctx := context.Background()
+	noop := func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
+		return &envoyhost.Response{Status: 200}, nil
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := e.plugin.Handle(ctx, &envoyhost.Request{Method: "GET", Path: path, Authority: "api", Headers: headers(i)}, noop)
+		if r.Status != want {
+			b.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+}
+
+// tokens mints n distinct tokens before the timer starts.
+func tokens(b *testing.B, k *mint.Key, n int, overrides map[string]any) []string {
+	out := make([]string, n)
+	for i := range out {
+		o := map[string]any{"jti": strconv.Itoa(i)}
+		for k, v := range overrides {
+			o[k] = v
+		}
+		out[i] = tokenFor(&testing.T{}, k, o)
+	}
+	return out
+}
+
+func BenchmarkWasmOpenRoute(b *testing.B) {
+	newBenchEnv(b).run(b, "/healthz", 200, func(int) [][2]string { return nil })
+}
+
+func BenchmarkWasmCachedToken(b *testing.B) {
+	tok := tokenFor(&testing.T{}, e2eKeys.rsa, nil)
+	newBenchEnv(b).run(b, "/orders", 200, func(int) [][2]string { return [][2]string{auth(tok)} })
+}
+
+func BenchmarkWasmColdRS256(b *testing.B) {
+	toks := tokens(b, e2eKeys.rsa, b.N, nil)
+	newBenchEnv(b).run(b, "/orders", 200, func(i int) [][2]string { return [][2]string{auth(toks[i])} })
+}
+
+func BenchmarkWasmColdES256(b *testing.B) {
+	toks := tokens(b, e2eKeys.ec, b.N, nil)
+	newBenchEnv(b).run(b, "/orders", 200, func(i int) [][2]string { return [][2]string{auth(toks[i])} })
+}
+
+// Forged: unique tokens whose signature is wrong, as an attacker would send them.
+func BenchmarkWasmForgedRS256(b *testing.B) {
+	toks := tokens(b, e2eKeys.rsa, b.N, nil)
+	for i, t := range toks {
+		j := strings.LastIndexByte(t, '.') + 5
+		c := byte('A')
+		if t[j] == 'A' {
+			c = 'B'
+		}
+		toks[i] = t[:j] + string(c) + t[j+1:]
+	}
+	newBenchEnv(b).run(b, "/orders", 401, func(i int) [][2]string { return [][2]string{auth(toks[i])} })
+}
+
+func BenchmarkWasmInsufficientScope(b *testing.B) {
+	tok := tokenFor(&testing.T{}, e2eKeys.rsa, nil)
+	newBenchEnv(b).run(b, "/admin/x", 403, func(int) [][2]string { return [][2]string{auth(tok)} })
+}
+
+// floorModule instantiates e2e/testdata/floor in a wazero compiler runtime.
+func floorModule(b *testing.B) api.Module {
+	out := filepath.Join(b.TempDir(), "floor.wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./testdata/floor")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%v\n%s", err, msg)
+	}
+	code, _ := os.ReadFile(out)
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler())
+	b.Cleanup(func() { rt.Close(ctx) })
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	m, err := rt.InstantiateWithConfig(ctx, code, wazero.NewModuleConfig().WithStartFunctions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := m.ExportedFunction("_initialize").Call(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+func benchFloor(b *testing.B, export string) {
+	fn := floorModule(b).ExportedFunction(export)
+	b.ReportAllocs()
+	b.ResetTimer()
+	res, err := fn.Call(context.Background(), uint64(b.N))
+	if err != nil || res[0] != uint64(b.N) {
+		b.Fatalf("%s: %v %v", export, res, err)
+	}
+}
+
+func BenchmarkFloorWasmRS256(b *testing.B) { benchFloor(b, "floor_rs256") }
+func BenchmarkFloorWasmES256(b *testing.B) { benchFloor(b, "floor_es256") }
+
+func BenchmarkNativeRS256(b *testing.B) {
+	tok := tokenFor(&testing.T{}, e2eKeys.rsa, nil)
+	i := strings.LastIndexByte(tok, '.')
+	sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	pub := publicOf(b, e2eKeys.rsa).(*rsa.PublicKey)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		d := sha256.Sum256([]byte(tok[:i]))
+		if rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig) != nil {
+			b.Fatal("verify")
+		}
+	}
+}
+
+func BenchmarkNativeES256(b *testing.B) {
+	tok := tokenFor(&testing.T{}, e2eKeys.ec, nil)
+	i := strings.LastIndexByte(tok, '.')
+	sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	pub := publicOf(b, e2eKeys.ec).(*ecdsa.PublicKey)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		d := sha256.Sum256([]byte(tok[:i]))
+		if !ecdsa.Verify(pub, d[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+			b.Fatal("verify")
+		}
+	}
+}
+
+func benchPeer(b *testing.B, k *mint.Key) {
+	tok := tokenFor(&testing.T{}, k, nil)
+	pub := publicOf(b, k)
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{"RS256", "ES256"}), jwt.WithIssuer(e2eIssuer),
+		jwt.WithAudience("orders"), jwt.WithExpirationRequired(), jwt.WithLeeway(time.Minute))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		if _, err := parser.Parse(tok, func(*jwt.Token) (any, error) { return pub, nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPeerGolangJWTRS256(b *testing.B) { benchPeer(b, e2eKeys.rsa) }
+func BenchmarkPeerGolangJWTES256(b *testing.B) { benchPeer(b, e2eKeys.ec) }
+
+// publicOf reads a mint key's public half back from its JWK.
+func publicOf(b *testing.B, k *mint.Key) any {
+	jwk := k.JWK()
+	dec := func(name string) *big.Int {
+		v, err := base64.RawURLEncoding.DecodeString(jwk[name].(string))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return new(big.Int).SetBytes(v)
+	}
+	if jwk["kty"] == "RSA" {
+		return &rsa.PublicKey{N: dec("n"), E: int(dec("e").Int64())}
+	}
+	return &ecdsa.PublicKey{Curve: elliptic.P256(), X: dec("x"), Y: dec("y")}
+}
