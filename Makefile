@@ -82,8 +82,12 @@ lint:
 	$(WASM_ENV) $(BUILD)/staticcheck -checks inherit,-U1000 ./...
 	cd e2e && ../$(BUILD)/staticcheck ./...
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# Native benchmarks (jwtverify against the stdlib floor, config matching, the request path
+# under proxytest), then the compiled plugin in the Envoy-like host against the floors.
+bench: $(WASM)
+	$(GO) test -run '^$$' -bench . -benchmem ./jwtverify ./config
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x ./filter
+	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
 
 clean:
 	rm -rf $(BUILD)

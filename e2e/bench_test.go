@@ -227,5 +227,11 @@ func publicOf(b *testing.B, k *mint.Key) any {
 	if jwk["kty"] == "RSA" {
 		return &rsa.PublicKey{N: dec("n"), E: int(dec("e").Int64())}
 	}
-	return &ecdsa.PublicKey{Curve: elliptic.P256(), X: dec("x"), Y: dec("y")}
+	point := append([]byte{4}, dec("x").FillBytes(make([]byte, 32))...)
+	point = append(point, dec("y").FillBytes(make([]byte, 32))...)
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pub
 }
