@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"math/big"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -89,8 +90,8 @@ var b64url = base64.RawURLEncoding.Strict()
 // skipped one by one with a reason; a set left with no usable key is an error
 // (ErrKeySetEmpty), and so is a document that is not a JWK Set (ErrBadJWKS).
 func ParseJWKS(doc []byte) (*KeySet, error) {
-	if !gjson.ValidBytes(doc) {
-		return nil, withDetail(reasonBadJWKS, "not valid JSON")
+	if !utf8.Valid(doc) || !gjson.ValidBytes(doc) {
+		return nil, withDetail(reasonBadJWKS, "not valid UTF-8 JSON")
 	}
 	root := gjson.ParseBytes(doc)
 	if !root.IsObject() {

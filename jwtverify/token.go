@@ -2,6 +2,7 @@ package jwtverify
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -69,7 +70,9 @@ func parseJWS(raw string, lim Limits) (*jws, error) {
 	if err != nil {
 		return nil, ErrBadBase64
 	}
-	if !gjson.ValidBytes(header) {
+	// RFC 8259 §8.1: JSON is UTF-8. Parsers differ on invalid bytes (replace or reject), so
+	// a token that carries some means different things to different readers: refused.
+	if !utf8.Valid(header) || !gjson.ValidBytes(header) {
 		return nil, ErrBadJSON
 	}
 	h := gjson.ParseBytes(header)
@@ -139,7 +142,7 @@ func Parse(raw string, lim Limits) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !gjson.ValidBytes(j.payload) {
+	if !utf8.Valid(j.payload) || !gjson.ValidBytes(j.payload) {
 		return nil, ErrBadJSON
 	}
 	claims := gjson.ParseBytes(j.payload)
