@@ -16,10 +16,10 @@ WASM_GO124      := $(BUILD)/jwtguard-go124.wasm
 GUEST_WASM      := $(BUILD)/abi-guest.wasm
 WASM_ENV        := GOOS=wasip1 GOARCH=wasm
 WASM_FLAGS      := -buildmode=c-shared -trimpath
-FUZZTIME        ?= 20s
+FUZZTIME        ?= 10m
 export JWTGUARD_TESTVECTORS ?= $(abspath ../shared/testvectors)
 
-.PHONY: all build wasm devproxy oci test test-unit test-toolchains test-e2e run lint bench clean
+.PHONY: all build wasm devproxy oci fuzz test test-unit test-toolchains test-e2e run lint bench clean
 
 all: build
 
@@ -88,6 +88,15 @@ bench: $(WASM)
 	$(GO) test -run '^$$' -bench . -benchmem ./jwtverify ./config
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x ./filter
 	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
+
+# Every fuzz target, one after the other, FUZZTIME each (default 10m; e.g. make fuzz FUZZTIME=30s).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO) test -run '^$$' -fuzz '^FuzzParseJWKS$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
+	$(GO) test -run '^$$' -fuzz '^FuzzDeserializePairs$$' -fuzztime $(FUZZTIME) ./internal/abi
+	$(GO) test -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZTIME) ./filter
 
 clean:
 	rm -rf $(BUILD)
