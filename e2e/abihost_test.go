@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/jwtguard/jwtguard/e2e/envoyhost"
 )
 
 // abiHost is a deliberately small proxy-wasm host for testing our Go 1.24 binding
@@ -247,7 +248,7 @@ func (h *abiHost) buildEnv(ctx context.Context, rt wazero.Runtime) {
 		m, _ := headerMap(typ)
 		var data []byte
 		if len(m) > 0 {
-			data = encodePairs(m)
+			data = envoyhost.EncodePairs(m)
 		}
 		h.give(data, outPtr, outLen)
 		return statusOK
@@ -281,7 +282,7 @@ func (h *abiHost) buildEnv(ctx context.Context, rt wazero.Runtime) {
 	})
 	fn("proxy_send_local_response", func(_ context.Context, status, dp, dl, bp, bl, hp, hl uint32, grpc int32) uint32 {
 		h.record("proxy_send_local_response")
-		headers, err := decodePairs(h.read(hp, hl))
+		headers, err := envoyhost.DecodePairs(h.read(hp, hl))
 		if err != nil {
 			h.t.Errorf("local reply headers: %v", err)
 		}
@@ -295,7 +296,7 @@ func (h *abiHost) buildEnv(ctx context.Context, rt wazero.Runtime) {
 	})
 	fn("proxy_http_call", func(_ context.Context, up, ul, hp, hl, bp, bl, tp, tl, timeout, outToken uint32) uint32 {
 		h.record("proxy_http_call")
-		headers, err := decodePairs(h.read(hp, hl))
+		headers, err := envoyhost.DecodePairs(h.read(hp, hl))
 		if err != nil {
 			return statusBadArgument
 		}
@@ -408,52 +409,3 @@ func (h *abiHost) respondToCall(token uint32, headers [][2]string, body []byte) 
 	h.call("proxy_on_http_call_response", 1, 1, uint64(token), uint64(len(headers)), uint64(len(body)), 0)
 	h.callResponse = nil
 }
-
-// encodePairs and decodePairs implement notes §3.1 independently of internal/abi.
-func encodePairs(pairs [][2]string) []byte {
-	out := binary.LittleEndian.AppendUint32(nil, uint32(len(pairs)))
-	for _, p := range pairs {
-		out = binary.LittleEndian.AppendUint32(out, uint32(len(p[0])))
-		out = binary.LittleEndian.AppendUint32(out, uint32(len(p[1])))
-	}
-	for _, p := range pairs {
-		out = append(append(out, p[0]...), 0)
-		out = append(append(out, p[1]...), 0)
-	}
-	return out
-}
-
-func decodePairs(b []byte) ([][2]string, error) {
-	if len(b) == 0 {
-		return nil, nil
-	}
-	if len(b) < 4 {
-		return nil, errShort
-	}
-	n := int(binary.LittleEndian.Uint32(b))
-	if n > 1024 || len(b) < 4+8*n {
-		return nil, errShort
-	}
-	data := b[4+8*n:]
-	out := make([][2]string, n)
-	for i := 0; i < n; i++ {
-		for j := 0; j < 2; j++ {
-			l := int(binary.LittleEndian.Uint32(b[4+8*i+4*j:]))
-			if l+1 > len(data) || data[l] != 0 {
-				return nil, errShort
-			}
-			out[i][j] = string(data[:l])
-			data = data[l+1:]
-		}
-	}
-	if len(data) != 0 {
-		return nil, errShort
-	}
-	return out, nil
-}
-
-type constError string
-
-func (e constError) Error() string { return string(e) }
-
-const errShort = constError("malformed pairs buffer")

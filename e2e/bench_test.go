@@ -54,7 +54,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	}
 	b.Cleanup(func() { h.Close(ctx) })
 	cfg := `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],"local_jwks":` +
-		string(mint.JWKS(e2eKeys.rsa, e2eKeys.ec)) + `,"claims_to_headers":[{"claim":"sub","header":"x-jwt-sub"}]}},
+		string(mint.JWKS(e2eKeys.RSA, e2eKeys.EC)) + `,"claims_to_headers":[{"claim":"sub","header":"x-jwt-sub"}]}},
 	  "rules":[{"match":{"prefix":"/healthz"}},{"match":{"prefix":"/admin"},"require":{"scopes":["admin"]}},{"match":{"prefix":"/"},"require":{}}],
 	  "limits":{"cache_entries":10000}}`
 	p, err := h.LoadPlugin(ctx, code, envoyhost.PluginConfig{Name: "jwtguard", Configuration: []byte(cfg)})
@@ -98,23 +98,23 @@ func BenchmarkWasmOpenRoute(b *testing.B) {
 }
 
 func BenchmarkWasmCachedToken(b *testing.B) {
-	tok := tokenFor(&testing.T{}, e2eKeys.rsa, nil)
+	tok := tokenFor(&testing.T{}, e2eKeys.RSA, nil)
 	newBenchEnv(b).run(b, "/orders", 200, func(int) [][2]string { return [][2]string{auth(tok)} })
 }
 
 func BenchmarkWasmColdRS256(b *testing.B) {
-	toks := tokens(b, e2eKeys.rsa, b.N, nil)
+	toks := tokens(b, e2eKeys.RSA, b.N, nil)
 	newBenchEnv(b).run(b, "/orders", 200, func(i int) [][2]string { return [][2]string{auth(toks[i])} })
 }
 
 func BenchmarkWasmColdES256(b *testing.B) {
-	toks := tokens(b, e2eKeys.ec, b.N, nil)
+	toks := tokens(b, e2eKeys.EC, b.N, nil)
 	newBenchEnv(b).run(b, "/orders", 200, func(i int) [][2]string { return [][2]string{auth(toks[i])} })
 }
 
 // Forged: unique tokens whose signature is wrong, as an attacker would send them.
 func BenchmarkWasmForgedRS256(b *testing.B) {
-	toks := tokens(b, e2eKeys.rsa, b.N, nil)
+	toks := tokens(b, e2eKeys.RSA, b.N, nil)
 	for i, t := range toks {
 		j := strings.LastIndexByte(t, '.') + 5
 		c := byte('A')
@@ -127,7 +127,7 @@ func BenchmarkWasmForgedRS256(b *testing.B) {
 }
 
 func BenchmarkWasmInsufficientScope(b *testing.B) {
-	tok := tokenFor(&testing.T{}, e2eKeys.rsa, nil)
+	tok := tokenFor(&testing.T{}, e2eKeys.RSA, nil)
 	newBenchEnv(b).run(b, "/admin/x", 403, func(int) [][2]string { return [][2]string{auth(tok)} })
 }
 
@@ -168,10 +168,10 @@ func BenchmarkFloorWasmRS256(b *testing.B) { benchFloor(b, "floor_rs256") }
 func BenchmarkFloorWasmES256(b *testing.B) { benchFloor(b, "floor_es256") }
 
 func BenchmarkNativeRS256(b *testing.B) {
-	tok := tokenFor(&testing.T{}, e2eKeys.rsa, nil)
+	tok := tokenFor(&testing.T{}, e2eKeys.RSA, nil)
 	i := strings.LastIndexByte(tok, '.')
 	sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
-	pub := publicOf(b, e2eKeys.rsa).(*rsa.PublicKey)
+	pub := publicOf(b, e2eKeys.RSA).(*rsa.PublicKey)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
@@ -183,10 +183,10 @@ func BenchmarkNativeRS256(b *testing.B) {
 }
 
 func BenchmarkNativeES256(b *testing.B) {
-	tok := tokenFor(&testing.T{}, e2eKeys.ec, nil)
+	tok := tokenFor(&testing.T{}, e2eKeys.EC, nil)
 	i := strings.LastIndexByte(tok, '.')
 	sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
-	pub := publicOf(b, e2eKeys.ec).(*ecdsa.PublicKey)
+	pub := publicOf(b, e2eKeys.EC).(*ecdsa.PublicKey)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
@@ -211,8 +211,8 @@ func benchPeer(b *testing.B, k *mint.Key) {
 	}
 }
 
-func BenchmarkPeerGolangJWTRS256(b *testing.B) { benchPeer(b, e2eKeys.rsa) }
-func BenchmarkPeerGolangJWTES256(b *testing.B) { benchPeer(b, e2eKeys.ec) }
+func BenchmarkPeerGolangJWTRS256(b *testing.B) { benchPeer(b, e2eKeys.RSA) }
+func BenchmarkPeerGolangJWTES256(b *testing.B) { benchPeer(b, e2eKeys.EC) }
 
 // publicOf reads a mint key's public half back from its JWK.
 func publicOf(b *testing.B, k *mint.Key) any {

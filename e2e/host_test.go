@@ -12,21 +12,7 @@ import (
 	"github.com/jwtguard/jwtguard/internal/mint"
 )
 
-var e2eKeys = func() struct{ rsa, rsa2, ec *mint.Key } {
-	r, err := mint.NewRSA("rsa-1", 2048)
-	if err != nil {
-		panic(err)
-	}
-	r2, err := mint.NewRSA("rsa-2", 2048)
-	if err != nil {
-		panic(err)
-	}
-	e, err := mint.NewEC("ec-1")
-	if err != nil {
-		panic(err)
-	}
-	return struct{ rsa, rsa2, ec *mint.Key }{r, r2, e}
-}()
+var e2eKeys = mint.MustKeys()
 
 const e2eIssuer = "https://idp.test/"
 

@@ -16,7 +16,7 @@ var profiles = []envoyhost.Profile{envoyhost.Post533, envoyhost.Pre533}
 func TestVerdicts(t *testing.T) {
 	for _, profile := range profiles {
 		t.Run(profile.String(), func(t *testing.T) {
-			idp := newTestIdP(t, e2eKeys.rsa, e2eKeys.ec)
+			idp := newTestIdP(t, e2eKeys.RSA, e2eKeys.EC)
 			e := newProxyEnv(t, profile, 2, idp, e2eConfig(""))
 			e.plugin.Tick() // first fetch
 			now := time.Now().Unix()
@@ -30,7 +30,7 @@ func TestVerdicts(t *testing.T) {
 				}
 				return string(b)
 			}
-			rsaTok := tokenFor(t, e2eKeys.rsa, nil)
+			rsaTok := tokenFor(t, e2eKeys.RSA, nil)
 			parts := strings.Split(rsaTok, ".")
 			tests := []struct {
 				name      string
@@ -41,13 +41,13 @@ func TestVerdicts(t *testing.T) {
 				challenge string // substring of WWW-Authenticate
 			}{
 				{"valid RS256", "/api/orders", [][2]string{auth(rsaTok), {"x-jwt-sub", "mallory"}}, 200, "", ""},
-				{"valid ES256", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.ec, map[string]any{"sub": "bob"}))}, 200, "", ""},
+				{"valid ES256", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.EC, map[string]any{"sub": "bob"}))}, 200, "", ""},
 				{"open route without token", "/healthz", nil, 200, "", ""},
 				{"no token", "/api/orders", nil, 401, "missing_token", `Bearer realm="jwtguard"`},
-				{"expired", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.rsa, map[string]any{"exp": now - 3600}))}, 401, "token_expired", `error="invalid_token"`},
-				{"not yet valid", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.rsa, map[string]any{"nbf": now + 3600}))}, 401, "token_not_yet_valid", `error="invalid_token"`},
-				{"wrong issuer", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.rsa, map[string]any{"iss": "https://evil.test/"}))}, 401, "unknown_issuer", `error="invalid_token"`},
-				{"wrong audience", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.rsa, map[string]any{"aud": "billing"}))}, 401, "wrong_audience", `error="invalid_token"`},
+				{"expired", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.RSA, map[string]any{"exp": now - 3600}))}, 401, "token_expired", `error="invalid_token"`},
+				{"not yet valid", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.RSA, map[string]any{"nbf": now + 3600}))}, 401, "token_not_yet_valid", `error="invalid_token"`},
+				{"wrong issuer", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.RSA, map[string]any{"iss": "https://evil.test/"}))}, 401, "unknown_issuer", `error="invalid_token"`},
+				{"wrong audience", "/api/orders", [][2]string{auth(tokenFor(t, e2eKeys.RSA, map[string]any{"aud": "billing"}))}, 401, "wrong_audience", `error="invalid_token"`},
 				{"bad signature", "/api/orders", [][2]string{auth(tampered(rsaTok))}, 401, "bad_signature", `error="invalid_token"`},
 				{"alg none", "/api/orders", [][2]string{auth("eyJhbGciOiJub25lIn0." + parts[1] + ".")}, 401, "malformed_token", `error="invalid_token"`},
 				{"missing scope", "/admin/x", [][2]string{auth(rsaTok)}, 403, "insufficient_scope", `scope="admin"`},
@@ -102,20 +102,20 @@ func TestVerdicts(t *testing.T) {
 // with it succeeds without waiting for refresh_interval. A key that leaves the JWKS stops
 // verifying after the next refresh, cached tokens included.
 func TestRotationWithoutA401Storm(t *testing.T) {
-	idp := newTestIdP(t, e2eKeys.rsa)
+	idp := newTestIdP(t, e2eKeys.RSA)
 	e := newProxyEnv(t, envoyhost.Post533, 2, idp, e2eConfig(""))
 	e.plugin.Tick()
-	old := tokenFor(t, e2eKeys.rsa, nil)
+	old := tokenFor(t, e2eKeys.RSA, nil)
 	if r := e.get("/api/x", auth(old)); r.Status != 200 {
 		t.Fatalf("before rotation: %d %s", r.Status, r.Body)
 	}
-	idp.publish(e2eKeys.rsa, e2eKeys.rsa2)
-	rotated := tokenFor(t, e2eKeys.rsa2, nil)
+	idp.publish(e2eKeys.RSA, e2eKeys.RSA2)
+	rotated := tokenFor(t, e2eKeys.RSA2, nil)
 	if r := e.get("/api/x", auth(rotated)); r.Status != 200 {
 		t.Fatalf("first request with the new kid: %d %s", r.Status, r.Body)
 	}
 	// The old key is retired; after the next refresh its tokens, cached or not, are refused.
-	idp.publish(e2eKeys.rsa2)
+	idp.publish(e2eKeys.RSA2)
 	fetches := idp.fetches.Load()
 	e.clock.advance(61 * time.Second)
 	waitFor(t, func() bool {
@@ -143,15 +143,15 @@ func waitFor(t *testing.T, cond func() bool, max time.Duration, what string) {
 // TestIdPOutage: down at start → 503 with Retry-After, then recovery; down later (500 or
 // garbage) → last-good keys keep working.
 func TestIdPOutage(t *testing.T) {
-	idp := newTestIdP(t, e2eKeys.rsa)
+	idp := newTestIdP(t, e2eKeys.RSA)
 	idp.fail(500, "internal error")
 	e := newProxyEnv(t, envoyhost.Post533, 2, idp, e2eConfig(""))
-	tok := tokenFor(t, e2eKeys.rsa, nil)
+	tok := tokenFor(t, e2eKeys.RSA, nil)
 	r := e.get("/api/x", auth(tok))
 	if r.Status != 503 || r.Header("retry-after") == "" || r.Details != "jwtguard_keys_unavailable" {
 		t.Fatalf("IdP down at start: %d %q %s", r.Status, r.Header("retry-after"), r.Body)
 	}
-	idp.publish(e2eKeys.rsa)
+	idp.publish(e2eKeys.RSA)
 	waitFor(t, func() bool {
 		e.clock.advance(2 * time.Second) // past the failure backoff
 		e.plugin.Tick()
@@ -165,7 +165,7 @@ func TestIdPOutage(t *testing.T) {
 		before := idp.fetches.Load()
 		e.clock.advance(61 * time.Second)
 		waitFor(t, func() bool { e.plugin.Tick(); return idp.fetches.Load() > before }, 10*time.Second, "a failed refresh")
-		if r := e.get("/api/x", auth(tokenFor(t, e2eKeys.rsa, map[string]any{"jti": bad.body}))); r.Status != 200 {
+		if r := e.get("/api/x", auth(tokenFor(t, e2eKeys.RSA, map[string]any{"jti": bad.body}))); r.Status != 200 {
 			t.Fatalf("last-good keys lost after IdP answered %d: %d %s", bad.status, r.Status, r.Body)
 		}
 	}
@@ -174,7 +174,7 @@ func TestIdPOutage(t *testing.T) {
 // TestOneFetchPerRefreshWithFourWorkers: 4 workers + the main thread tick independently; the
 // IdP sees one fetch.
 func TestOneFetchPerRefreshWithFourWorkers(t *testing.T) {
-	idp := newTestIdP(t, e2eKeys.rsa)
+	idp := newTestIdP(t, e2eKeys.RSA)
 	e := newProxyEnv(t, envoyhost.Post533, 4, idp, e2eConfig(""))
 	for i := 0; i < 5; i++ {
 		e.plugin.Tick()
@@ -185,7 +185,7 @@ func TestOneFetchPerRefreshWithFourWorkers(t *testing.T) {
 		t.Fatalf("the IdP saw %d fetches from 5 VMs, want 1", n)
 	}
 	for i := 0; i < 8; i++ { // every worker serves with the shared keys
-		if r := e.get("/api/x", auth(tokenFor(t, e2eKeys.rsa, nil))); r.Status != 200 {
+		if r := e.get("/api/x", auth(tokenFor(t, e2eKeys.RSA, nil))); r.Status != 200 {
 			t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
 		}
 	}

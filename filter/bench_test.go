@@ -38,7 +38,7 @@ func BenchmarkRequestCachedToken(b *testing.B) {
 	var tok string
 	benchRequests(b, "/api/x", func(h *harness, _ int) [][2]string {
 		if tok == "" {
-			tok = h.token(testKeys.rsa, nil)
+			tok = h.token(testKeys.RSA, nil)
 		}
 		return [][2]string{bearer(tok)}
 	})
@@ -48,12 +48,12 @@ func BenchmarkRequestCachedToken(b *testing.B) {
 // parsed and its signature verified.
 func BenchmarkRequestColdRS256(b *testing.B) {
 	benchRequests(b, "/api/x", func(h *harness, i int) [][2]string {
-		return [][2]string{bearer(h.token(testKeys.rsa, map[string]any{"jti": i}))}
+		return [][2]string{bearer(h.token(testKeys.RSA, map[string]any{"jti": i}))}
 	})
 }
 
 func BenchmarkRequestColdES256(b *testing.B) {
 	benchRequests(b, "/api/x", func(h *harness, i int) [][2]string {
-		return [][2]string{bearer(h.token(testKeys.ec, map[string]any{"jti": i}))}
+		return [][2]string{bearer(h.token(testKeys.EC, map[string]any{"jti": i}))}
 	})
 }

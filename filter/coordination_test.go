@@ -26,7 +26,7 @@ func TestOneFetchPerProxy(t *testing.T) {
 	if n := len(h.callouts()); n != 1 {
 		t.Fatalf("%d fetches while the first VM holds the lease, want 1", n)
 	}
-	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa))
+	h.answerFetch(c, "200", mint.JWKS(testKeys.RSA))
 	other.OnTick()
 	if other.providers[0].keys == nil || other.providers[0].keys.Len() != 1 {
 		t.Fatal("the second VM did not adopt the keys the first one stored")

@@ -17,11 +17,11 @@ func FuzzRequestPath(f *testing.F) {
 	// The harness clock starts at the same instant in every harness, so a token minted for it
 	// here is valid in each fuzz iteration. (No harness here: the emulator is a global that a
 	// harness holds until its test ends.)
-	valid, err := testKeys.rsa.Sign((&harness{clock: newTestClock()}).claims(nil), nil)
+	valid, err := testKeys.RSA.Sign((&harness{clock: newTestClock()}).claims(nil), nil)
 	if err != nil {
 		f.Fatal(err)
 	}
-	jwks := string(mint.JWKS(testKeys.rsa))
+	jwks := string(mint.JWKS(testKeys.RSA))
 	f.Add("GET", "/x", "Bearer "+valid, "x-jwt-sub", "mallory", "200", jwks)
 	f.Add("GET", "/x?access_token=abc", "Bearer "+valid, "authorization", "Bearer x", "200", jwks)
 	f.Add("OPTIONS", "/x", "", "origin", "https://a", "500", "")

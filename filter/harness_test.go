@@ -20,21 +20,7 @@ const (
 )
 
 // testKeys are generated once per test binary: RSA key generation is the slow part.
-var testKeys = func() struct{ rsa, rsa2, ec *mint.Key } {
-	r, err := mint.NewRSA("rsa-1", 2048)
-	if err != nil {
-		panic(err)
-	}
-	r2, err := mint.NewRSA("rsa-2", 2048)
-	if err != nil {
-		panic(err)
-	}
-	e, err := mint.NewEC("ec-1")
-	if err != nil {
-		panic(err)
-	}
-	return struct{ rsa, rsa2, ec *mint.Key }{r, r2, e}
-}()
+var testKeys = mint.MustKeys()
 
 // testClock is a settable clock for the plugin.
 type testClock struct{ t time.Time }
@@ -73,7 +59,7 @@ func localConfig(t testing.TB, extraProvider string) string {
     "corp": {
       "issuer": "` + testIssuer + `",
       "audiences": ["` + testAudience + `"],
-      "local_jwks": ` + string(mint.JWKS(testKeys.rsa, testKeys.ec)) + `,
+      "local_jwks": ` + string(mint.JWKS(testKeys.RSA, testKeys.EC)) + `,
       "from_params": ["access_token"],
       "claims_to_headers": [{"claim": "sub", "header": "x-jwt-sub"}]` + extraProvider + `
     }

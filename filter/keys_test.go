@@ -46,13 +46,13 @@ func (h *harness) requireFetch(want int, ids ...uint32) proxytest.HttpCalloutAtt
 
 func TestFirstRequestIsHeldUntilTheFirstFetch(t *testing.T) {
 	h := newHarness(t, remoteConfig())
-	tok := h.token(testKeys.rsa, nil)
+	tok := h.token(testKeys.RSA, nil)
 	id, action := h.request("GET", "/x", bearer(tok))
 	if action != types.ActionPause || h.reply(id) != nil {
 		t.Fatalf("with no keys yet the request must be held; action %v", action)
 	}
 	c := h.requireFetch(1, id)
-	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa))
+	h.answerFetch(c, "200", mint.JWKS(testKeys.RSA))
 	if got := h.host.GetCurrentHttpStreamAction(id); got != types.ActionContinue {
 		t.Fatalf("held request not resumed after the keys arrived: %v, reply %+v", got, h.reply(id))
 	}
@@ -71,12 +71,12 @@ func TestFirstFetchOnTheFirstTick(t *testing.T) {
 	}
 	h.host.Tick()
 	c := h.requireFetch(1)
-	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa))
+	h.answerFetch(c, "200", mint.JWKS(testKeys.RSA))
 	h.host.Tick()
 	if len(h.callouts()) != 1 {
 		t.Fatal("a second fetch before refresh_interval")
 	}
-	id, action := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	id, action := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
 	if action != types.ActionContinue {
 		t.Fatalf("request after the first fetch: %v %+v", action, h.reply(id))
 	}
@@ -84,7 +84,7 @@ func TestFirstFetchOnTheFirstTick(t *testing.T) {
 
 func TestIdPDownAtStartAnswers503WithRetryAfter(t *testing.T) {
 	h := newHarness(t, remoteConfig())
-	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
 	h.answerFetch(h.requireFetch(1, id), "503", []byte("upstream connect error or disconnect/reset before headers"))
 	r := h.reply(id)
 	if r == nil || r.status != 503 || r.headers["retry-after"] == "" || r.body["reason"] != "keys_unavailable" {
@@ -101,8 +101,8 @@ func TestIdPDownAtStartAnswers503WithRetryAfter(t *testing.T) {
 	h.clock.advance(2 * time.Second)
 	h.host.Tick()
 	c := h.requireFetch(2, id)
-	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa))
-	id2, action := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	h.answerFetch(c, "200", mint.JWKS(testKeys.RSA))
+	id2, action := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
 	if action != types.ActionContinue {
 		t.Fatalf("after recovery: %v %+v", action, h.reply(id2))
 	}
@@ -123,14 +123,14 @@ func TestBadJWKSNeverReplacesGoodKeys(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, remoteConfig())
 			h.host.Tick()
-			h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.rsa))
+			h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.RSA))
 			h.clock.advance(301 * time.Second)
 			h.host.Tick()
 			h.answerFetch(h.requireFetch(2), tc.status, tc.body)
 			if h.counter("jwtguard.jwks.fetch_failure") != 1 {
 				t.Fatal("the bad answer was not counted as a failure")
 			}
-			id, action := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+			id, action := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
 			if action != types.ActionContinue {
 				t.Fatalf("last-good keys were lost: %v %+v", action, h.reply(id))
 			}
@@ -141,17 +141,17 @@ func TestBadJWKSNeverReplacesGoodKeys(t *testing.T) {
 func TestUnknownKidRefetchesOnceAndResumes(t *testing.T) {
 	h := newHarness(t, remoteConfig())
 	h.host.Tick()
-	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.rsa))
+	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.RSA))
 
 	// The IdP rotates to rsa-2: the first token signed with it is held, one refetch goes out.
-	rotated := h.token(testKeys.rsa2, nil)
+	rotated := h.token(testKeys.RSA2, nil)
 	id, action := h.request("GET", "/x", bearer(rotated))
 	if action != types.ActionPause || h.reply(id) != nil {
 		t.Fatalf("unknown kid must hold the request for a refetch; action %v reply %+v", action, h.reply(id))
 	}
 	id2, _ := h.request("GET", "/x", bearer(rotated))
 	c := h.requireFetch(2, id, id2) // single flight: the second request joins the first fetch
-	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa, testKeys.rsa2))
+	h.answerFetch(c, "200", mint.JWKS(testKeys.RSA, testKeys.RSA2))
 	for _, sid := range []uint32{id, id2} {
 		if got := h.host.GetCurrentHttpStreamAction(sid); got != types.ActionContinue {
 			t.Fatalf("stream %d not resumed: %v %+v", sid, got, h.reply(sid))
@@ -162,11 +162,11 @@ func TestUnknownKidRefetchesOnceAndResumes(t *testing.T) {
 func TestUnknownKidRefetchIsRateLimited(t *testing.T) {
 	h := newHarness(t, remoteConfig())
 	h.host.Tick()
-	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.rsa))
+	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.RSA))
 
-	forged := h.token(testKeys.rsa2, nil) // a kid the IdP never publishes
+	forged := h.token(testKeys.RSA2, nil) // a kid the IdP never publishes
 	id, _ := h.request("GET", "/x", bearer(forged))
-	h.answerFetch(h.requireFetch(2, id), "200", mint.JWKS(testKeys.rsa))
+	h.answerFetch(h.requireFetch(2, id), "200", mint.JWKS(testKeys.RSA))
 	if r := h.reply(id); r == nil || r.status != 401 || r.body["reason"] != "unknown_kid" {
 		t.Fatalf("after a refetch without the kid: %+v, want 401 unknown_kid", r)
 	}
@@ -190,10 +190,10 @@ func TestUnknownKidRefetchIsRateLimited(t *testing.T) {
 
 func TestHeldRequestWhoseClientLeftIsReleased(t *testing.T) {
 	h := newHarness(t, remoteConfig())
-	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
 	c := h.requireFetch(1, id)
 	h.host.CompleteHttpContext(id) // the client goes away while held
-	h.answerFetch(c, "200", mint.JWKS(testKeys.rsa))
+	h.answerFetch(c, "200", mint.JWKS(testKeys.RSA))
 	if r := h.reply(id); r != nil {
 		t.Fatalf("a reply was sent to a stream that is gone: %+v", r)
 	}
@@ -205,7 +205,7 @@ func TestHeldRequestWhoseClientLeftIsReleased(t *testing.T) {
 
 func TestHeldRequestTimesOut(t *testing.T) {
 	h := newHarness(t, remoteConfig())
-	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.rsa, nil)))
+	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
 	h.requireFetch(1, id)
 	h.clock.advance(11 * time.Second) // past pending_timeout; the fetch never answered
 	h.host.Tick()
@@ -217,15 +217,15 @@ func TestHeldRequestTimesOut(t *testing.T) {
 func TestCachedTokenDroppedWhenItsKeyIsRemoved(t *testing.T) {
 	h := newHarness(t, remoteConfig())
 	h.host.Tick()
-	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.rsa, testKeys.rsa2))
-	tok := h.token(testKeys.rsa2, nil)
+	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.RSA, testKeys.RSA2))
+	tok := h.token(testKeys.RSA2, nil)
 	if _, action := h.request("GET", "/x", bearer(tok)); action != types.ActionContinue {
 		t.Fatal("token of rsa-2 refused while rsa-2 is published")
 	}
 	// The refresh no longer publishes rsa-2: the cached token must stop working at once.
 	h.clock.advance(301 * time.Second)
 	h.host.Tick()
-	h.answerFetch(h.requireFetch(2), "200", mint.JWKS(testKeys.rsa))
+	h.answerFetch(h.requireFetch(2), "200", mint.JWKS(testKeys.RSA))
 	id, action := h.request("GET", "/x", bearer(tok))
 	if action == types.ActionContinue {
 		t.Fatal("a cached token outlived the removal of its key")

@@ -52,7 +52,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "two tokens in header and query are an invalid request",
 			path: "/api/x?access_token=" + "abc",
 			headers: func(h *harness) [][2]string {
-				return [][2]string{bearer(h.token(testKeys.rsa, nil))}
+				return [][2]string{bearer(h.token(testKeys.RSA, nil))}
 			},
 			want: want{status: 400, reason: "multiple_tokens",
 				challenge: `Bearer realm="jwtguard", error="invalid_request", error_description="more than one bearer token in the request"`},
@@ -61,7 +61,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "two Authorization headers are an invalid request",
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
-				tok := h.token(testKeys.rsa, nil)
+				tok := h.token(testKeys.RSA, nil)
 				return [][2]string{bearer(tok), bearer(tok)}
 			},
 			want: want{status: 400, reason: "multiple_tokens"},
@@ -70,7 +70,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "comma-joined Authorization is malformed",
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
-				tok := h.token(testKeys.rsa, nil)
+				tok := h.token(testKeys.RSA, nil)
 				return [][2]string{{"authorization", "Bearer " + tok + ", Bearer " + tok}}
 			},
 			want: want{status: 400, reason: "malformed_authorization"},
@@ -87,7 +87,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "valid RS256 token continues with the token removed and claim headers set",
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
-				return [][2]string{bearer(h.token(testKeys.rsa, nil)), {"x-jwt-sub", "mallory"}}
+				return [][2]string{bearer(h.token(testKeys.RSA, nil)), {"x-jwt-sub", "mallory"}}
 			},
 			want: want{upstream: map[string]string{"authorization": "", "x-jwt-sub": "alice"}},
 		},
@@ -95,7 +95,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "valid ES256 token continues, scheme matched case-insensitively",
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
-				return [][2]string{{"authorization", "bEaReR   " + h.token(testKeys.ec, map[string]any{"sub": "bob"})}}
+				return [][2]string{{"authorization", "bEaReR   " + h.token(testKeys.EC, map[string]any{"sub": "bob"})}}
 			},
 			want: want{upstream: map[string]string{"authorization": "", "x-jwt-sub": "bob"}},
 		},
@@ -109,7 +109,7 @@ func TestRequestOutcomes(t *testing.T) {
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
 				now := h.clock.now().Unix()
-				return [][2]string{bearer(h.token(testKeys.rsa, map[string]any{"exp": now - 3600, "iat": now - 7200, "nbf": now - 7200}))}
+				return [][2]string{bearer(h.token(testKeys.RSA, map[string]any{"exp": now - 3600, "iat": now - 7200, "nbf": now - 7200}))}
 			},
 			want: want{status: 401, reason: "token_expired"},
 		},
@@ -117,7 +117,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "token from an unknown issuer",
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
-				return [][2]string{bearer(h.token(testKeys.rsa, map[string]any{"iss": "https://evil.example.com/"}))}
+				return [][2]string{bearer(h.token(testKeys.RSA, map[string]any{"iss": "https://evil.example.com/"}))}
 			},
 			want: want{status: 401, reason: "unknown_issuer"},
 		},
@@ -125,7 +125,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "wrong audience",
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
-				return [][2]string{bearer(h.token(testKeys.rsa, map[string]any{"aud": "billing-api"}))}
+				return [][2]string{bearer(h.token(testKeys.RSA, map[string]any{"aud": "billing-api"}))}
 			},
 			want: want{status: 401, reason: "wrong_audience"},
 		},
@@ -133,7 +133,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "bad signature",
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
-				tok := h.token(testKeys.rsa, nil)
+				tok := h.token(testKeys.RSA, nil)
 				i := strings.LastIndexByte(tok, '.')
 				sig := []byte(tok[i+1:])
 				if sig[10] == 'A' {
@@ -149,7 +149,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "token signed by a key the provider does not publish",
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
-				return [][2]string{bearer(h.token(testKeys.rsa2, nil))}
+				return [][2]string{bearer(h.token(testKeys.RSA2, nil))}
 			},
 			want: want{status: 401, reason: "unknown_kid"},
 		},
@@ -157,7 +157,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "alg none",
 			path: "/api/x",
 			headers: func(h *harness) [][2]string {
-				tok := h.token(testKeys.rsa, nil)
+				tok := h.token(testKeys.RSA, nil)
 				parts := strings.Split(tok, ".")
 				return [][2]string{bearer("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + parts[1] + ".")}
 			},
@@ -167,7 +167,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "missing scope on an all-of route",
 			path: "/admin/users",
 			headers: func(h *harness) [][2]string {
-				return [][2]string{bearer(h.token(testKeys.rsa, nil))}
+				return [][2]string{bearer(h.token(testKeys.RSA, nil))}
 			},
 			want: want{status: 403, reason: "insufficient_scope",
 				challenge: `Bearer realm="jwtguard", error="insufficient_scope", error_description="the token lacks a scope this route requires", scope="admin"`},
@@ -176,7 +176,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "any-of scopes satisfied by one",
 			path: "/orders/42",
 			headers: func(h *harness) [][2]string {
-				return [][2]string{bearer(h.token(testKeys.ec, map[string]any{"scp": []string{"orders:admin"}, "scope": nil}))}
+				return [][2]string{bearer(h.token(testKeys.EC, map[string]any{"scp": []string{"orders:admin"}, "scope": nil}))}
 			},
 			want: want{upstream: map[string]string{"x-jwt-sub": "alice"}},
 		},
@@ -184,7 +184,7 @@ func TestRequestOutcomes(t *testing.T) {
 			name: "any-of scopes with none present",
 			path: "/orders/42",
 			headers: func(h *harness) [][2]string {
-				return [][2]string{bearer(h.token(testKeys.ec, map[string]any{"scope": "profile"}))}
+				return [][2]string{bearer(h.token(testKeys.EC, map[string]any{"scope": "profile"}))}
 			},
 			want: want{status: 403, reason: "insufficient_scope",
 				challenge: `Bearer realm="jwtguard", error="insufficient_scope", error_description="the token lacks a scope this route requires", scope="orders:read orders:admin"`},
@@ -216,7 +216,7 @@ func TestRequestOutcomes(t *testing.T) {
 			if tc.headers != nil {
 				hs = tc.headers(h)
 			}
-			path := strings.Replace(tc.path, "TOKEN", h.token(testKeys.rsa, nil), 1)
+			path := strings.Replace(tc.path, "TOKEN", h.token(testKeys.RSA, nil), 1)
 			id, action := h.request(method, path, hs...)
 			r := h.reply(id)
 			if tc.want.status == 0 {
@@ -269,7 +269,7 @@ func TestRequestOutcomes(t *testing.T) {
 
 func TestForwardKeepsTheToken(t *testing.T) {
 	h := newHarness(t, localConfig(t, `, "forward": true`))
-	tok := h.token(testKeys.rsa, nil)
+	tok := h.token(testKeys.RSA, nil)
 	id, action := h.request("GET", "/api/x", bearer(tok))
 	if action != types.ActionContinue {
 		t.Fatalf("action = %v, reply %+v", action, h.reply(id))
@@ -281,7 +281,7 @@ func TestForwardKeepsTheToken(t *testing.T) {
 
 func TestRepeatedTokenIsServedFromTheCache(t *testing.T) {
 	h := newHarness(t, localConfig(t, ""))
-	tok := h.token(testKeys.rsa, nil)
+	tok := h.token(testKeys.RSA, nil)
 	for i := 0; i < 3; i++ {
 		if _, action := h.request("GET", "/api/x", bearer(tok)); action != types.ActionContinue {
 			t.Fatalf("request %d: action %v", i, action)

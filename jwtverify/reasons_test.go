@@ -12,26 +12,11 @@ import (
 )
 
 var (
-	testRSA, testRSA2, testEC = mustKeys()
+	testKeys                  = mint.MustKeys()
+	testRSA, testRSA2, testEC = testKeys.RSA, testKeys.RSA2, testKeys.EC
 	testNow                   = time.Unix(1_800_000_000, 0)
 	testPolicy                = ClaimsPolicy{Issuer: "https://idp.example.com/", Audiences: []string{"api"}, ClockSkew: 60 * time.Second}
 )
-
-func mustKeys() (*mint.Key, *mint.Key, *mint.Key) {
-	r, err := mint.NewRSA("rsa-1", 2048)
-	if err != nil {
-		panic(err)
-	}
-	r2, err := mint.NewRSA("rsa-2", 2048)
-	if err != nil {
-		panic(err)
-	}
-	e, err := mint.NewEC("ec-1")
-	if err != nil {
-		panic(err)
-	}
-	return r, r2, e
-}
 
 func validClaims(overrides map[string]any) map[string]any {
 	now := testNow.Unix()

@@ -123,3 +123,25 @@ func (k *Key) SignRaw(header, payload []byte) (string, error) {
 	}
 	return input + "." + b64(sig), nil
 }
+
+// Keys is the usual set of test keys: two RS256 keys (kids rsa-1, rsa-2) and one ES256
+// key (ec-1).
+type Keys struct{ RSA, RSA2, EC *Key }
+
+// MustKeys generates Keys, panicking on a failure of the system's random source (tests and
+// benchmarks only; generating RSA keys is the slow part, so call it once per binary).
+func MustKeys() Keys {
+	r, err := NewRSA("rsa-1", 2048)
+	if err != nil {
+		panic(err)
+	}
+	r2, err := NewRSA("rsa-2", 2048)
+	if err != nil {
+		panic(err)
+	}
+	e, err := NewEC("ec-1")
+	if err != nil {
+		panic(err)
+	}
+	return Keys{RSA: r, RSA2: r2, EC: e}
+}
