@@ -207,10 +207,18 @@ func TestHeldRequestTimesOut(t *testing.T) {
 	h := newHarness(t, remoteConfig())
 	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
 	h.requireFetch(1, id)
+	h.host.Tick()
+	if g, _ := h.host.GetGaugeMetric("jwtguard.held_requests"); g != 1 {
+		t.Fatalf("held_requests gauge = %d while one request is held, want 1", g)
+	}
 	h.clock.advance(11 * time.Second) // past pending_timeout; the fetch never answered
 	h.host.Tick()
 	if r := h.reply(id); r == nil || r.status != 503 {
 		t.Fatalf("held past its deadline: %+v, want 503", r)
+	}
+	h.host.Tick()
+	if g, _ := h.host.GetGaugeMetric("jwtguard.held_requests"); g != 0 {
+		t.Fatalf("held_requests gauge = %d after the answer, want 0", g)
 	}
 }
 

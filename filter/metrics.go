@@ -14,8 +14,10 @@ type metrics struct {
 	fetches, fetchOK     abi.Counter
 	fetchFailed          abi.Counter
 	held, cacheEntries   abi.Gauge
-	rejectedByReason     map[string]abi.Counter
-	keysAgeByProvider    map[string]abi.Gauge
+	// this VM's share already added to the process-wide gauges
+	reportedHeld, reportedCache int64
+	rejectedByReason            map[string]abi.Counter
+	keysAgeByProvider           map[string]abi.Gauge
 }
 
 func defineMetrics() metrics {

@@ -159,8 +159,12 @@ func (pl *pluginState) OnTick() {
 			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.fetchedAt) / time.Second))
 		}
 	}
-	pl.metrics.held.Set(int64(pl.heldCount))
-	pl.metrics.cacheEntries.Set(int64(pl.cache.len()))
+	// Envoy's stats are process-wide while each VM knows only its own share: every VM adds
+	// the change of its share since its last tick, so the gauges hold the proxy's totals.
+	pl.metrics.held.Add(int64(pl.heldCount) - pl.metrics.reportedHeld)
+	pl.metrics.reportedHeld = int64(pl.heldCount)
+	pl.metrics.cacheEntries.Add(int64(pl.cache.len()) - pl.metrics.reportedCache)
+	pl.metrics.reportedCache = int64(pl.cache.len())
 }
 
 func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {
