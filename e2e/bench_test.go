@@ -41,14 +41,17 @@ type benchEnv struct {
 	up     *upstreamRecorder
 }
 
-func newBenchEnv(b *testing.B) *benchEnv {
+func newBenchEnv(b *testing.B) *benchEnv { return newBenchEnvWith(b, false) }
+
+// newBenchEnvWith: inline runs the VM on the benchmark's goroutine (no hand-off).
+func newBenchEnvWith(b *testing.B, inline bool) *benchEnv {
 	b.Helper()
 	code, err := os.ReadFile(wasmPath(&testing.T{}, "JWTGUARD_WASM", "."))
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true})
+	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true, Inline: inline})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -100,6 +103,17 @@ func BenchmarkWasmOpenRoute(b *testing.B) {
 func BenchmarkWasmCachedToken(b *testing.B) {
 	tok := tokenFor(&testing.T{}, e2eKeys.RSA, nil)
 	newBenchEnv(b).run(b, "/orders", 200, func(int) [][2]string { return [][2]string{auth(tok)} })
+}
+
+// Inline variants: the same requests with the VM driven on the benchmark's goroutine, which
+// leaves the plugin's own cost plus wazero's hostcall and call overhead.
+func BenchmarkWasmInlineOpenRoute(b *testing.B) {
+	newBenchEnvWith(b, true).run(b, "/healthz", 200, func(int) [][2]string { return nil })
+}
+
+func BenchmarkWasmInlineCachedToken(b *testing.B) {
+	tok := tokenFor(&testing.T{}, e2eKeys.RSA, nil)
+	newBenchEnvWith(b, true).run(b, "/orders", 200, func(int) [][2]string { return [][2]string{auth(tok)} })
 }
 
 func BenchmarkWasmColdRS256(b *testing.B) {

@@ -45,6 +45,11 @@ type Options struct {
 	ManualTicks bool
 	// Now overrides the wall clock (tests).
 	Now func() time.Time
+	// Inline runs each VM's work on the calling goroutine instead of the VM's own: for
+	// benchmarks that drive one request at a time and make no http calls, so that they
+	// measure the plugin and the hostcalls rather than goroutine hand-offs. Not for
+	// concurrent use.
+	Inline bool
 }
 
 // Host is a process with its shared data, queues and stats, like one Envoy.

@@ -181,6 +181,10 @@ func (vm *VM) run() {
 
 // post queues work on the VM's thread.
 func (vm *VM) post(task func()) {
+	if vm.p.h.opts.Inline {
+		task()
+		return
+	}
 	defer func() { _ = recover() }() // closed: the plugin is shutting down
 	vm.tasks <- task
 }
