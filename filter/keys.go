@@ -24,7 +24,10 @@ type providerState struct {
 	// Remote source, nil without remote_jwks.
 	scheduleKey string // shared-data keys, named after the JWKS URL so that plugins
 	keysKey     string // fetching the same document share one fetch
-	inFlight    bool   // this VM's fetch has not been answered yet
+	// inFlightUntil is when this VM's unanswered fetch stops counting as under way (its lease
+	// end). The answer can be lost — the host drops a callout whose calling stream has gone
+	// (the SDKs do; notes §1.9) — and a VM must not wait for it forever.
+	inFlightUntil int64
 
 	held []*heldRequest
 }
@@ -90,7 +93,7 @@ func storeShared(key string, value []byte) error {
 // maybeFetch starts a fetch from this VM if one is due and no other VM holds the lease.
 // force makes it due now (unknown kid, or keys needed by a held request).
 func (pl *pluginState) maybeFetch(p *providerState, now time.Time, force bool) {
-	if p.cfg.Remote == nil || p.inFlight {
+	if p.cfg.Remote == nil || now.UnixNano() < p.inFlightUntil {
 		return
 	}
 	s, cas := p.readSchedule()
@@ -108,12 +111,12 @@ func (pl *pluginState) maybeFetch(p *providerState, now time.Time, force bool) {
 	if s2, _ := p.readSchedule(); s2.owner != pl.vmNonce {
 		return
 	}
-	pl.fetch(p)
+	pl.fetch(p, s.leaseUntil)
 }
 
 // fetch dispatches the JWKS request (notes §2.5: :method, :path and :authority are required;
 // the response comes back to this VM's root context).
-func (pl *pluginState) fetch(p *providerState) {
+func (pl *pluginState) fetch(p *providerState, leaseUntil int64) {
 	r := p.cfg.Remote
 	headers := [][2]string{
 		{":method", "GET"}, {":path", r.Path}, {":authority", r.Authority},
@@ -134,7 +137,7 @@ func (pl *pluginState) fetch(p *providerState) {
 		pl.fetchFailed(p, pl.now(), "dispatch_failed")
 		return
 	}
-	p.inFlight = true
+	p.inFlightUntil = leaseUntil
 	pl.metrics.fetches.Increment(1)
 }
 
@@ -142,7 +145,7 @@ func (pl *pluginState) fetch(p *providerState) {
 // key set with at least one usable key replaces the keys; anything else keeps the last good
 // keys and backs off.
 func (pl *pluginState) onFetched(p *providerState, numHeaders, bodySize int) {
-	p.inFlight = false
+	p.inFlightUntil = 0
 	now := pl.now()
 	status := ""
 	if numHeaders > 0 {

@@ -243,3 +243,19 @@ func TestCachedTokenDroppedWhenItsKeyIsRemoved(t *testing.T) {
 	}
 	_ = id
 }
+
+// Regression: a fetch dispatched from a held request whose client then left gets no answer
+// (the host drops the callout of a deleted stream). The VM must fetch again once that fetch's
+// lease has expired instead of waiting for the lost answer forever.
+func TestLostFetchAnswerDoesNotBlockLaterFetches(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	id, _ := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
+	c := h.requireFetch(1, id)
+	h.host.CompleteHttpContext(id)
+	h.answerFetch(c, "200", mint.JWKS(testKeys.RSA)) // dropped: its stream is gone
+	h.clock.advance(7 * time.Second)                 // past timeout (5s) + lease margin
+	h.host.Tick()
+	if n := len(h.callouts(id)); n != 2 {
+		t.Fatalf("%d fetches, want a second one after the first was lost", n)
+	}
+}
