@@ -291,7 +291,9 @@ func (h *abiHost) buildEnv(ctx context.Context, rt wazero.Runtime) {
 	})
 	fn("proxy_continue_stream", func(_ context.Context, typ uint32) uint32 {
 		h.record("proxy_continue_stream")
-		h.continued = append(h.continued, h.effective)
+		if h.effective != 1 { // from the root context: OK and nothing happens (notes §1.7)
+			h.continued = append(h.continued, h.effective)
+		}
 		return statusOK
 	})
 	fn("proxy_http_call", func(_ context.Context, up, ul, hp, hl, bp, bl, tp, tl, timeout, outToken uint32) uint32 {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +211,30 @@ func TestInvalidConfigurationRefused(t *testing.T) {
 	}
 	if !strings.Contains(logs.text(), "providers.idp.local_jwks") {
 		t.Fatalf("the plugin's message does not name the field: %s", logs.text())
+	}
+}
+
+// TestFetchOutlivesTheRequestThatStartedIt: the first request starts the JWKS fetch and its
+// client goes away before the IdP answers. The answer still installs the keys (it is run in
+// the root context), so a second request held meanwhile is served from that one fetch.
+func TestFetchOutlivesTheRequestThatStartedIt(t *testing.T) {
+	idp := newTestIdP(t, e2eKeys.RSA)
+	slow := idp.srv.Config.Handler
+	idp.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		slow.ServeHTTP(w, r)
+	})
+	e := newProxyEnv(t, envoyhost.Post533, 1, idp, e2eConfig(""))
+	tok := tokenFor(t, e2eKeys.RSA, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if r := e.plugin.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/api/x", Authority: "a", Headers: [][2]string{auth(tok)}}, e.upstream.serve); r != nil {
+		t.Fatalf("the first client should have given up, got %d", r.Status)
+	}
+	if r := e.get("/api/x", auth(tok)); r.Status != 200 {
+		t.Fatalf("second request: %d %s", r.Status, r.Body)
+	}
+	if n := idp.fetches.Load(); n != 1 {
+		t.Fatalf("the IdP saw %d fetches, want 1: the first fetch's answer was lost", n)
 	}
 }

@@ -145,9 +145,12 @@ func (d *dispatcher) registerCallout(token uint32, cb func(numHeaders, bodySize,
 
 // httpCallResponse is proxy_on_http_call_response(root, token, …). The callback runs with the
 // caller's context made effective, so that a stream that paused can resume or answer (a
-// continue or local reply from the root context is a silent no-op in Envoy, §1.7). A caller
-// that has gone away does not get the callback: the host may deliver it after on_delete
-// (§1.9), and acting on a dead stream would touch state that no longer exists.
+// continue or local reply from the root context is a silent no-op in Envoy, §1.7). When the
+// calling stream has gone away (Envoy delivers the answer anyway, §1.9) the callback still
+// runs, in the root context: the call's result may matter to the plugin as a whole — a JWKS
+// fetch started on behalf of one request serves every request — while anything the callback
+// does to "its" stream is then a no-op. (The Go SDKs drop such callbacks instead; natively,
+// under proxytest, that is what happens.)
 func (d *dispatcher) httpCallResponse(rootID, token uint32, numHeaders, bodySize, numTrailers int) {
 	root, ok := d.roots[rootID]
 	if !ok {
@@ -160,16 +163,16 @@ func (d *dispatcher) httpCallResponse(rootID, token uint32, numHeaders, bodySize
 		return
 	}
 	delete(root.callouts, token)
+	d.active = rootID
 	if c.caller != rootID {
-		if _, alive := d.streams[c.caller]; !alive {
-			return
-		}
-		if err := d.host.setEffectiveContext(c.caller); err != nil {
-			d.host.log(levelWarn, "jwtguard: cannot switch to the calling stream: "+err.Error())
-			return
+		if _, alive := d.streams[c.caller]; alive {
+			if err := d.host.setEffectiveContext(c.caller); err != nil {
+				d.host.log(levelWarn, "jwtguard: cannot switch to the calling stream: "+err.Error())
+			} else {
+				d.active = c.caller
+			}
 		}
 	}
-	d.active = c.caller
 	c.callback(numHeaders, bodySize, numTrailers)
 }
 

@@ -150,7 +150,7 @@ func TestDispatcherHttpCallResponseReturnsToTheCallingStream(t *testing.T) {
 	}
 }
 
-func TestDispatcherDropsResponseForDeletedStream(t *testing.T) {
+func TestDispatcherRunsResponseOfDeletedStreamInTheRootContext(t *testing.T) {
 	d, _, h := newTestDispatcher()
 	d.contextCreate(2, 1)
 	d.requestHeaders(2, 1, false)
@@ -158,8 +158,8 @@ func TestDispatcherDropsResponseForDeletedStream(t *testing.T) {
 	d.registerCallout(4, func(int, int, int) { called = true })
 	d.delete(2)
 	d.httpCallResponse(1, 4, 1, 0, 0)
-	if called || len(h.effective) != 0 {
-		t.Fatalf("callback for a deleted stream ran (called=%v, switches=%v)", called, h.effective)
+	if !called || len(h.effective) != 0 || d.active != 1 {
+		t.Fatalf("called=%v switches=%v active=%d: want the callback run in the root context", called, h.effective, d.active)
 	}
 }
 
