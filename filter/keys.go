@@ -47,17 +47,26 @@ type heldRequest struct {
 	attemptsSeen int64 // fetch attempts completed when held
 }
 
+// createOnlyCAS makes a shared-data write succeed only if the key does not exist yet.
+const createOnlyCAS = 1<<32 - 1
+
 // leaseMargin is added to the fetch timeout for a lease: Envoy answers a timed-out call
 // with a synthesized 504 after the timeout, so the lease outlives the call.
 const leaseMargin = time.Second
 
 // readSchedule returns the stored schedule and its CAS (0 when absent).
 func (p *providerState) readSchedule() (fetchSchedule, uint32) {
+	s, cas, _ := p.readScheduleRecord()
+	return s, cas
+}
+
+// readScheduleRecord also says whether the record exists.
+func (p *providerState) readScheduleRecord() (fetchSchedule, uint32, bool) {
 	b, cas, err := abi.GetSharedData(p.scheduleKey)
 	if err != nil {
-		return fetchSchedule{}, 0
+		return fetchSchedule{}, 0, false
 	}
-	return decodeSchedule(b), cas
+	return decodeSchedule(b), cas, true
 }
 
 // updateSchedule applies change to the stored schedule with compare-and-swap, retrying a few
@@ -96,15 +105,20 @@ func (pl *pluginState) maybeFetch(p *providerState, now time.Time, force bool) {
 	if p.cfg.Remote == nil || now.UnixNano() < p.inFlightUntil {
 		return
 	}
-	s, cas := p.readSchedule()
+	s, cas, exists := p.readScheduleRecord()
 	if now.UnixNano() < s.leaseUntil || (!force && now.UnixNano() < s.next) {
 		return
 	}
 	s.leaseUntil = now.Add(p.cfg.Remote.Timeout + leaseMargin).UnixNano()
 	s.owner = pl.vmNonce
-	// cas 0 (no record yet) writes unconditionally (notes §2.9): two VMs starting together
-	// may both win the very first lease; re-reading the owner narrows that to a race of
-	// a few instructions, and from then on the CAS makes the lease exclusive.
+	if !exists {
+		// No record yet. cas 0 would write unconditionally, so two VMs starting together
+		// could both take the first lease. A non-zero cas on a missing key succeeds, while on
+		// a key that another VM has just created it fails (CAS mismatch) unless that key's cas
+		// happens to equal it (notes §2.9): the largest value makes the create exclusive for
+		// the first 2^32-1 writes of the process.
+		cas = createOnlyCAS
+	}
 	if abi.SetSharedData(p.scheduleKey, s.encode(), cas) != nil {
 		return
 	}
