@@ -2,63 +2,108 @@ package config
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
-
-	"github.com/tidwall/gjson"
 )
 
-// Matcher selects requests by path (without the query string) and, optionally, method.
+// MatchKind is how a rule matches the request path.
+type MatchKind uint8
+
+const (
+	MatchPrefix MatchKind = iota + 1 // the path starts with Value (plain string prefix, as Envoy's route prefix)
+	MatchPath                        // the path equals Value
+	MatchRegex                       // the RE2 regex Value matches the whole path
+)
+
+func (k MatchKind) String() string {
+	switch k {
+	case MatchPrefix:
+		return "prefix"
+	case MatchPath:
+		return "path"
+	case MatchRegex:
+		return "regex"
+	}
+	return ""
+}
+
+// Matcher selects requests by path and, optionally, method. It is built by Parse only.
+//
+// The path it sees is the request's :path up to the first '?' or '#': the query string
+// (and a fragment, which clients should not send) is never part of the match. The path is
+// compared as received, byte for byte and case-sensitively: it is not percent-decoded nor
+// normalized, so "/%61dmin" is not "/admin". Envoy normalizes paths before filters run when
+// the HTTP connection manager sets normalize_path and merge_slashes; REFERENCE.md tells
+// users to set them, as Envoy's own docs do for jwt_authn and RBAC.
 type Matcher struct {
-	kind    matchKind
-	value   string         // prefix or exact path
+	kind    MatchKind
+	value   string         // prefix, exact path, or the pattern as written
 	re      *regexp.Regexp // regex kind: the pattern anchored at both ends
+	literal string         // regex kind: a literal prefix every match starts with (may be "")
 	methods []string       // upper case; empty: any method
 }
 
-type matchKind uint8
+// Kind is how the rule matches the path.
+func (m *Matcher) Kind() MatchKind { return m.kind }
 
-const (
-	matchPrefix matchKind = iota + 1
-	matchPath
-	matchRegex
-)
+// Value is the prefix, the exact path, or the regex as written in the configuration.
+func (m *Matcher) Value() string { return m.value }
 
-// maxRegexBytes bounds a pattern; RE2 matching is linear in the input, and a bound on the
-// program keeps the per-request cost bounded too.
-const maxRegexBytes = 1024
+// Methods are the methods the rule is limited to, in upper case; empty: any method.
+func (m *Matcher) Methods() []string { return m.methods }
 
-// Matches reports whether a request with method and path (query excluded) matches.
+// Matches reports whether a request with method and path (query already cut) matches.
 func (m *Matcher) Matches(method, path string) bool {
-	if len(m.methods) > 0 {
-		ok := false
-		for _, x := range m.methods {
-			if x == method {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
+	if len(m.methods) > 0 && !m.hasMethod(method) {
+		return false
 	}
 	switch m.kind {
-	case matchPrefix:
+	case MatchPrefix:
 		return strings.HasPrefix(path, m.value)
-	case matchPath:
+	case MatchPath:
 		return path == m.value
-	case matchRegex:
-		return m.re.MatchString(path)
+	case MatchRegex:
+		// The literal prefix turns most non-matching rules away without running the
+		// regex machine.
+		return strings.HasPrefix(path, m.literal) && m.re.MatchString(path)
 	}
 	return false
 }
 
-// Match returns the first rule that matches the request, or nil (the filter denies). path
-// is the request's :path; its query string and fragment are not part of the match.
-func (c *Config) Match(method, path string) *Rule {
-	if i := strings.IndexAny(path, "?#"); i >= 0 {
-		path = path[:i]
+// hasMethod compares methods ASCII case-insensitively. RFC 9110 §9.1 makes methods
+// case-sensitive, but upstreams differ in whether "post" is POST; matching both ways means
+// a rule that protects POST also protects "post", and costs nothing with strict upstreams.
+func (m *Matcher) hasMethod(method string) bool {
+	for _, x := range m.methods {
+		if asciiEqualFold(x, method) {
+			return true
+		}
 	}
+	return false
+}
+
+// asciiEqualFold compares upper, an upper-case token, with s, folding ASCII letters only
+// (strings.EqualFold would also fold the Kelvin sign into K).
+func asciiEqualFold(upper, s string) bool {
+	if len(upper) != len(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != upper[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Match returns the first rule that matches the request, or nil: no rule matches and the
+// filter denies the request (403). path is the request's :path, query string included or
+// not. Match does not allocate.
+func (c *Config) Match(method, path string) *Rule {
+	path = pathOnly(path)
 	for i := range c.Rules {
 		if c.Rules[i].Match.Matches(method, path) {
 			return &c.Rules[i]
@@ -67,122 +112,31 @@ func (c *Config) Match(method, path string) *Rule {
 	return nil
 }
 
-func (r *reader) rules(v gjson.Result, providers []*Provider) []Rule {
-	if !v.Exists() {
-		r.fail("rules", "is required: a request that matches no rule is denied, so list the routes")
-		return nil
-	}
-	if !v.IsArray() {
-		r.fail("rules", "must be an array, got "+typeName(v))
-		return nil
-	}
-	byName := map[string]*Provider{}
-	for _, p := range providers {
-		byName[p.Name] = p
-	}
-	var out []Rule
-	for i, rv := range v.Array() {
-		path := index("rules", i)
-		if !r.object(rv, path, "match", "require") {
-			continue
+// pathOnly cuts the query string and fragment off a :path (RFC 3986 §3.3: the path ends at
+// the first '?' or '#').
+func pathOnly(p string) string {
+	for i := 0; i < len(p); i++ {
+		if p[i] == '?' || p[i] == '#' {
+			return p[:i]
 		}
-		rule := Rule{Match: r.matcher(member(rv, "match"), join(path, "match"))}
-		if req := member(rv, "require"); req.Exists() {
-			rule.Require = r.requirement(req, join(path, "require"), byName)
-		}
-		out = append(out, rule)
 	}
-	if len(v.Array()) == 0 {
-		r.fail("rules", "must list at least one rule: with none, every request is denied")
-	}
-	return out
+	return p
 }
 
-func (r *reader) matcher(v gjson.Result, path string) Matcher {
-	var m Matcher
-	if !v.Exists() {
-		r.fail(path, "is required")
-		return m
+// compileRegex anchors pattern at both ends, so it must match the whole path (as Envoy's
+// safe_regex route match does), whether or not the user wrote ^ and $. The pattern must
+// compile on its own first: otherwise "a)|(b" would close the anchoring group and leave
+// alternatives unanchored. A leading ^ of the user's is dropped when the rest compiles too:
+// under the outer anchor it means nothing, and without it the regexp package finds the
+// pattern's literal prefix.
+func compileRegex(pattern string) (*regexp.Regexp, error) {
+	if _, err := regexp.Compile(pattern); err != nil {
+		return nil, err
 	}
-	if !r.object(v, path, "prefix", "path", "regex", "methods") {
-		return m
-	}
-	set := 0
-	for _, k := range []string{"prefix", "path", "regex"} {
-		if member(v, k).Exists() {
-			set++
+	if strings.HasPrefix(pattern, "^") {
+		if _, err := regexp.Compile(pattern[1:]); err == nil {
+			return regexp.Compile(`^(?:` + pattern[1:] + `)$`)
 		}
 	}
-	if set != 1 {
-		r.fail(path, "needs exactly one of prefix, path or regex")
-		return m
-	}
-	switch {
-	case member(v, "prefix").Exists():
-		m.kind, m.value = matchPrefix, r.str(v, path, "prefix", true)
-		r.checkPathValue(m.value, join(path, "prefix"))
-	case member(v, "path").Exists():
-		m.kind, m.value = matchPath, r.str(v, path, "path", true)
-		r.checkPathValue(m.value, join(path, "path"))
-	default:
-		pattern := r.str(v, path, "regex", true)
-		if len(pattern) > maxRegexBytes {
-			r.fail(join(path, "regex"), "is longer than 1024 bytes")
-			break
-		}
-		// The regex must match the whole path (Envoy's safe_regex semantics), so it is
-		// anchored at both ends whatever the user wrote.
-		re, err := regexp.Compile(`^(?:` + pattern + `)$`)
-		if err != nil {
-			r.fail(join(path, "regex"), "does not compile as RE2: "+err.Error())
-			break
-		}
-		m.kind, m.value, m.re = matchRegex, pattern, re
-	}
-	for _, meth := range r.strList(v, path, "methods", false) {
-		m.methods = append(m.methods, strings.ToUpper(meth))
-	}
-	if mv := member(v, "methods"); mv.Exists() && len(mv.Array()) == 0 {
-		r.fail(join(path, "methods"), "must not be empty (leave it out to match every method)")
-	}
-	return m
-}
-
-func (r *reader) checkPathValue(value, path string) {
-	if value != "" && value[0] != '/' {
-		r.fail(path, `must start with "/"`)
-	}
-	if strings.ContainsAny(value, "?#") {
-		r.fail(path, "must not contain a query or fragment: matching ignores them")
-	}
-}
-
-// requirement: an empty "require": {} asks for a valid token from any provider.
-func (r *reader) requirement(v gjson.Result, path string, byName map[string]*Provider) *Requirement {
-	if !r.object(v, path, "providers", "scopes", "any_scopes") {
-		return &Requirement{}
-	}
-	req := &Requirement{
-		Scopes:    r.strList(v, path, "scopes", false),
-		AnyScopes: r.strList(v, path, "any_scopes", false),
-	}
-	for i, name := range r.strList(v, path, "providers", false) {
-		p, ok := byName[name]
-		if !ok {
-			r.fail(index(join(path, "providers"), i), "names no provider: "+name)
-			continue
-		}
-		req.Providers = append(req.Providers, p)
-	}
-	for _, list := range []string{"providers", "scopes", "any_scopes"} {
-		if lv := member(v, list); lv.Exists() && lv.IsArray() && len(lv.Array()) == 0 {
-			r.fail(join(path, list), "must not be empty (leave it out instead)")
-		}
-	}
-	for i, s := range append(append([]string{}, req.Scopes...), req.AnyScopes...) {
-		if strings.ContainsAny(s, " \"\\") || hasControl(s) {
-			r.fail(path, "scope "+strconv.Quote(s)+" at position "+strconv.Itoa(i)+" contains a space, quote or control character")
-		}
-	}
-	return req
+	return regexp.Compile(`^(?:` + pattern + `)$`)
 }
