@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -187,13 +186,9 @@ func (r *reader) localJWKS(v gjson.Result, path string, limits Limits) *jwtverif
 	return ks
 }
 
-// parseLocalJWKS is the one place config parses key material; jwtverify owns the rules.
-// A string-valued local_jwks is a document of its own, so it gets the same bounds on
-// nesting as the configuration before jwtverify's gjson reads it.
+// parseLocalJWKS is the one place config parses key material; jwtverify owns the rules,
+// including the bound on nesting that a string-valued local_jwks (a document of its own) needs.
 func parseLocalJWKS(doc []byte) (*jwtverify.KeySet, error) {
-	if nestingDepth(doc) > maxNesting {
-		return nil, errors.New("the key set nests arrays and objects more than " + strconv.Itoa(maxNesting) + " deep")
-	}
 	return jwtverify.ParseJWKS(doc)
 }
 

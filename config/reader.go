@@ -33,45 +33,6 @@ func join(path, member string) string {
 
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
-// maxNesting bounds how deep arrays and objects may nest. gjson validates and walks
-// documents recursively; a document of a few megabytes of '[' exhausts the goroutine stack,
-// which is a fatal error, not a recoverable panic. A real configuration nests 6 levels.
-const maxNesting = 32
-
-// nestingDepth returns the deepest nesting of arrays and objects in doc, skipping strings.
-// It stops counting once maxNesting is exceeded.
-func nestingDepth(doc []byte) int {
-	depth, deepest := 0, 0
-	inString := false
-	for i := 0; i < len(doc); i++ {
-		c := doc[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '[', '{':
-			depth++
-			if depth > deepest {
-				deepest = depth
-				if deepest > maxNesting {
-					return deepest
-				}
-			}
-		case ']', '}':
-			depth--
-		}
-	}
-	return deepest
-}
-
 // checkDocument is what every JSON document read here goes through before gjson parses
 // it: UTF-8 (gjson does not check it, and configuration strings end up in headers and
 // logs), bounded nesting, then gjson's validation. It returns "" or what is wrong.
@@ -79,8 +40,8 @@ func checkDocument(doc []byte) string {
 	switch {
 	case !utf8.Valid(doc):
 		return "is not valid UTF-8"
-	case nestingDepth(doc) > maxNesting:
-		return "nests arrays and objects more than " + strconv.Itoa(maxNesting) + " deep"
+	case strictjson.TooDeep(doc):
+		return "nests arrays and objects more than " + strconv.Itoa(strictjson.MaxNesting) + " deep"
 	case !gjson.ValidBytes(doc):
 		return "is not valid JSON"
 	}

@@ -123,7 +123,7 @@ func rejectedCases() []rejectedCase {
 		{"local_jwks a number", `{"providers":{"corp":{"issuer":"i","local_jwks":1}},"rules":[{"match":{"prefix":"/"}}]}`, []string{"providers.corp.local_jwks: must be a JWKS object or a string holding one, got a number"}, schemaRejects},
 		{"local_jwks string not JSON", `{"providers":{"corp":{"issuer":"i","local_jwks":"{keys"}},"rules":[{"match":{"prefix":"/"}}]}`, []string{"providers.corp.local_jwks: "}, parseOnly},
 		{"local_jwks string nested too deep", `{"providers":{"corp":{"issuer":"i","local_jwks":"` + strings.Repeat("[", 100000) + `"}},"rules":[{"match":{"prefix":"/"}}]}`,
-			[]string{"providers.corp.local_jwks: the key set nests arrays and objects more than 32 deep"}, parseOnly},
+			[]string{"providers.corp.local_jwks: the key set is not a JSON Web Key Set: nests arrays and objects more than 32 deep"}, parseOnly},
 		{"more local keys than max_keys", `{"providers":{"corp":{"issuer":"i","local_jwks":` + twoKeyJWKS + `}},"rules":[{"match":{"prefix":"/"}}],"limits":{"max_keys":1}}`,
 			[]string{"providers.corp.local_jwks: has 2 usable keys, more than limits.max_keys (1)"}, parseOnly},
 

@@ -51,7 +51,10 @@ func TestAdversarialTokens(t *testing.T) {
 		{"ES256 signature 63 bytes", ecParts[0] + "." + ecParts[1] + "." + base64.RawURLEncoding.EncodeToString(make([]byte, 63)), ErrBadSignature},
 		{"RSA signature one byte short", parts[0] + "." + parts[1] + "." + base64.RawURLEncoding.EncodeToString(mustDecode(t, parts[2])[1:]), ErrBadSignature},
 		{"RSA signature one byte long", parts[0] + "." + parts[1] + "." + base64.RawURLEncoding.EncodeToString(append([]byte{0}, mustDecode(t, parts[2])...)), ErrBadSignature},
-		{"deeply nested payload", signRaw(t, testRSA, `{"alg":"RS256","kid":"rsa-1"}`, `{"a":`+strings.Repeat("[", 1000)+strings.Repeat("]", 1000)+`}`), nil},
+		{"payload nested 32 deep (the bound) verifies", signRaw(t, testRSA, `{"alg":"RS256","kid":"rsa-1"}`, `{"exp":4102444800,"a":`+strings.Repeat("[", 31)+strings.Repeat("]", 31)+`}`), nil},
+		{"payload nested 33 deep", signRaw(t, testRSA, `{"alg":"RS256","kid":"rsa-1"}`, `{"a":`+strings.Repeat("[", 32)+strings.Repeat("]", 32)+`}`), ErrBadJSON},
+		{"header nested 1000 deep", signRaw(t, testRSA, `{"alg":"RS256","kid":"rsa-1","x":`+strings.Repeat("[", 1000)+strings.Repeat("]", 1000)+`}`, `{}`), ErrBadJSON},
+		{"brackets inside strings do not count as nesting", signRaw(t, testRSA, `{"alg":"RS256","kid":"rsa-1"}`, `{"exp":4102444800,"a":"`+strings.Repeat("[{\\\"", 100)+`"}`), nil},
 		{"non-UTF-8 in a claim", signRaw(t, testRSA, `{"alg":"RS256","kid":"rsa-1"}`, "{\"sub\":\"\xff\xfe\"}"), ErrBadJSON},
 		{"64 KiB token", valid + strings.Repeat("A", 64<<10), ErrTokenTooLarge},
 		{"whitespace around segments", " " + valid, ErrBadBase64},
@@ -63,8 +66,7 @@ func TestAdversarialTokens(t *testing.T) {
 				_, err = tok.VerifySignature(ks, DefaultAlgorithms)
 			}
 			if tc.want == nil {
-				// Deep nesting within the size limit parses without trouble (gjson does not
-				// recurse per level on validation) and the token, signed by our key, verifies.
+				// Signed by our key, within every bound: it verifies.
 				if err != nil {
 					t.Fatalf("got %v", err)
 				}
@@ -100,7 +102,8 @@ func TestAdversarialKeySets(t *testing.T) {
 		{"10 MB of padding", `{"keys":[` + jwkJSON(testEC) + `],"x":"` + strings.Repeat("a", 10<<20) + `"}`, nil},
 		{"point at infinity", `{"keys":[{"kty":"EC","crv":"P-256","x":"` + b64(string(make([]byte, 32))) + `","y":"` + b64(string(make([]byte, 32))) + `"}]}`, ErrKeySetEmpty},
 		{"huge exponent", `{"keys":[` + strings.Replace(jwkJSON(testRSA), `"e":"AQAB"`, `"e":"`+b64(strings.Repeat("\xff", 64))+`"`, 1) + `]}`, ErrKeySetEmpty},
-		{"deeply nested junk", `{"keys":[` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `]}`, ErrKeySetEmpty},
+		{"deeply nested junk", `{"keys":[` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `]}`, ErrBadJWKS},
+		{"4 MiB of '[' (max_jwks_bytes at its largest)", strings.Repeat("[", 4<<20), ErrBadJWKS},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,5 +118,24 @@ func TestAdversarialKeySets(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRegressionStackOverflowOnDeepNesting pins a crash found while probing limits: gjson
+// validates recursively, and a JWKS answer of 20 MiB of '[' overflowed the 1 GB goroutine
+// stack (fatal error: stack overflow — not a panic, so no recover could save the VM; in
+// wasm far less depth exhausts linear memory). The nesting bound now refuses such
+// documents before gjson sees them, whatever their size.
+func TestRegressionStackOverflowOnDeepNesting(t *testing.T) {
+	for _, n := range []int{1 << 20, 20 << 20} {
+		doc := `{"keys":[` + strings.Repeat("[", n) + strings.Repeat("]", n) + `]}`
+		if _, err := ParseJWKS([]byte(doc)); !errors.Is(err, ErrBadJWKS) {
+			t.Fatalf("%d levels: got %v, want bad_jwks", n, err)
+		}
+	}
+	deep := strings.Repeat("[", 1<<20)
+	tok := b64(`{"alg":"RS256","kid":"rsa-1"}`) + "." + b64(deep) + ".AA"
+	if _, err := Parse(tok, Limits{MaxTokenBytes: 4 << 20}); !errors.Is(err, ErrBadJSON) {
+		t.Fatalf("token: got %v, want bad_json", err)
 	}
 }

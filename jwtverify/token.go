@@ -72,7 +72,7 @@ func parseJWS(raw string, lim Limits) (*jws, error) {
 	}
 	// RFC 8259 §8.1: JSON is UTF-8. Parsers differ on invalid bytes (replace or reject), so
 	// a token that carries some means different things to different readers: refused.
-	if !utf8.Valid(header) || !gjson.ValidBytes(header) {
+	if !utf8.Valid(header) || strictjson.TooDeep(header) || !gjson.ValidBytes(header) {
 		return nil, ErrBadJSON
 	}
 	h := gjson.ParseBytes(header)
@@ -142,7 +142,7 @@ func Parse(raw string, lim Limits) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !utf8.Valid(j.payload) || !gjson.ValidBytes(j.payload) {
+	if !utf8.Valid(j.payload) || strictjson.TooDeep(j.payload) || !gjson.ValidBytes(j.payload) {
 		return nil, ErrBadJSON
 	}
 	claims := gjson.ParseBytes(j.payload)

@@ -41,3 +41,42 @@ func DuplicateMember(o gjson.Result) string {
 	})
 	return dup
 }
+
+// MaxNesting bounds how deep arrays and objects may nest in any document jwtguard reads.
+// gjson validates and walks documents recursively: a few megabytes of '[' (a JWKS answer
+// may be up to 4 MiB) exhaust the goroutine stack, and a stack overflow is a fatal error
+// of the whole VM, not a panic that recover can catch. Real tokens, key sets and
+// configurations nest at most 6 levels.
+const MaxNesting = 32
+
+// TooDeep reports whether doc nests arrays and objects more than MaxNesting deep. It is a
+// single pass that skips strings (and escapes inside them) and stops as soon as the bound
+// is exceeded, so it costs no more than gjson's own validation and needs no stack.
+func TooDeep(doc []byte) bool {
+	depth := 0
+	inString := false
+	for i := 0; i < len(doc); i++ {
+		c := doc[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			depth++
+			if depth > MaxNesting {
+				return true
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return false
+}

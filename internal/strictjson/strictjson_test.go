@@ -1,0 +1,59 @@
+package strictjson
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tidwall/gjson"
+)
+
+func TestTooDeep(t *testing.T) {
+	nest := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	tests := []struct {
+		name string
+		doc  string
+		want bool
+	}{
+		{"empty", ``, false},
+		{"flat object", `{"a":1}`, false},
+		{"exactly the bound", nest(MaxNesting), false},
+		{"one past the bound", nest(MaxNesting + 1), true},
+		{"objects count as arrays do", strings.Repeat(`{"a":`, MaxNesting+1) + "1" + strings.Repeat("}", MaxNesting+1), true},
+		{"brackets inside a string do not count", `{"a":"` + strings.Repeat("[", 100) + `"}`, false},
+		{"an escaped quote does not end the string", `{"a":"\"` + strings.Repeat("[", 100) + `"}`, false},
+		{"an escaped backslash does end the string", `{"a":"\\"}` + nest(MaxNesting+1), true},
+		{"unbalanced opening brackets of hostile size", strings.Repeat("[", 4<<20), true},
+		{"closing brackets only", strings.Repeat("]", 100), false},
+		{"siblings do not add up", strings.Repeat(nest(MaxNesting)+",", 100), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := TooDeep([]byte(tc.doc)); got != tc.want {
+				t.Fatalf("TooDeep = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDuplicateMember(t *testing.T) {
+	many := make([]string, 40)
+	for i := range many {
+		many[i] = `"k` + strings.Repeat("x", i) + `":1`
+	}
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"none", `{"a":1,"b":2}`, ""},
+		{"plain duplicate", `{"exp":1,"exp":2}`, "exp"},
+		{"duplicate after unescaping", `{"exp":1,"\u0065xp":2}`, "exp"},
+		{"many members, none repeated (map path)", "{" + strings.Join(many, ",") + "}", ""},
+		{"many members, last repeats the first (map path)", "{" + strings.Join(many, ",") + `,"k":2}`, "k"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := DuplicateMember(gjson.Parse(tc.doc)); got != tc.want {
+				t.Fatalf("DuplicateMember = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
