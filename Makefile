@@ -17,9 +17,10 @@ GUEST_WASM      := $(BUILD)/abi-guest.wasm
 WASM_ENV        := GOOS=wasip1 GOARCH=wasm
 WASM_FLAGS      := -buildmode=c-shared -trimpath
 FUZZTIME        ?= 10m
+TEST_FUZZTIME   ?= 20s
 export JWTGUARD_TESTVECTORS ?= $(abspath ../shared/testvectors)
 
-.PHONY: all build wasm devproxy oci fuzz test test-unit test-toolchains test-e2e run lint bench clean
+.PHONY: all build wasm devproxy oci fuzz soak test test-unit test-fuzz test-toolchains test-e2e run lint bench clean
 
 all: build
 
@@ -52,11 +53,15 @@ $(GUEST_WASM): FORCE
 	@mkdir -p $(BUILD)
 	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $@ ./internal/abi/testdata/guest
 
-test: lint test-unit test-toolchains test-e2e
+test: lint test-unit test-fuzz test-toolchains test-e2e
 
 # Native unit tests under the SDK's proxytest emulator, with the Wycheproof vectors.
 test-unit:
 	$(GO) test ./...
+
+# Every fuzz target for TEST_FUZZTIME (20s) beyond its seed corpus, which test-unit already ran.
+test-fuzz:
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 # The plugin must build with a real Go 1.24 (fetched through the module proxy) as well as with
 # the installed Go, and both builds must pass the same end-to-end checks.

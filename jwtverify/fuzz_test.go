@@ -1,6 +1,7 @@
 package jwtverify
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/jwtguard/jwtguard/internal/mint"
@@ -36,6 +37,7 @@ func FuzzParseJWKS(f *testing.F) {
 	f.Add([]byte(rfc7515A3JWKS))
 	f.Add([]byte(`{"keys":[{"kty":"oct","k":"AA"}]}`))
 	f.Add([]byte(`{"keys":[]}`))
+	f.Add([]byte(`{"keys":[` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `]}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		ks, err := ParseJWKS(doc)
 		if err == nil && ks.Len() == 0 {
