@@ -108,8 +108,12 @@ var hopByHop = map[string]bool{"connection": true, "keep-alive": true, "proxy-co
 	"trailer": true, "transfer-encoding": true, "upgrade": true}
 
 func (p *Proxy) handler(l Listener, plugin *envoyhost.Plugin, clusters map[string]ClusterConfig) http.Handler {
-	client := &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	tlsClient := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{}}}
+	// Like Envoy's router: no redirects followed, Accept-Encoding and bodies passed through
+	// as they are (no transparent decompression).
+	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{DisableCompression: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tlsClient := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{}, DisableCompression: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		req := &envoyhost.Request{Method: r.Method, Path: r.URL.RequestURI(), Authority: r.Host, Scheme: "http", Body: body}

@@ -543,7 +543,9 @@ func (vm *VM) dispatch(c *Cluster, token uint32, method, path, authority string,
 func doClusterRequest(c *Cluster, method, path, authority string, headers [][2]string, body []byte, timeout time.Duration) *callResponse {
 	client := c.Client
 	if client == nil {
-		tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
+		// Envoy's async client neither asks for compression nor decodes it: the plugin gets
+		// the body bytes as the IdP sent them.
+		tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, DisableCompression: true}
 		if c.TLS {
 			tr.TLSClientConfig = &tls.Config{ServerName: orDefault(c.SNI, strings.Split(authority, ":")[0])}
 		}

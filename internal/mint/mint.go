@@ -36,6 +36,16 @@ func NewRSA(kid string, bits int) (*Key, error) {
 	return &Key{Kid: kid, Alg: "RS256", rsa: k}, nil
 }
 
+// NewWeakRSA generates an RSA key of exactly bits bits, even below 2048, for tests that
+// check that weak keys are refused.
+func NewWeakRSA(kid string, bits int) (*Key, error) {
+	k, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		return nil, err
+	}
+	return &Key{Kid: kid, Alg: "RS256", rsa: k}, nil
+}
+
 // NewEC generates an ES256 (P-256) key.
 func NewEC(kid string) (*Key, error) {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -46,6 +56,14 @@ func NewEC(kid string) (*Key, error) {
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// Public is the public half of the key.
+func (k *Key) Public() crypto.PublicKey {
+	if k.rsa != nil {
+		return &k.rsa.PublicKey
+	}
+	return &k.ec.PublicKey
+}
 
 // JWK is the public key as a JWK member map (RFC 7517, RFC 7518 §6).
 func (k *Key) JWK() map[string]any {
