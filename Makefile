@@ -5,6 +5,8 @@
 #   make run     the demo: a local IdP, an echo upstream and devproxy serving envoy/demo.yaml
 #   make lint    gofmt, go vet (native and wasip1), staticcheck
 #   make bench   benchmarks (see README, Performance)
+#   make soak    10^6 mixed requests through the compiled plugin (not in CI: a few minutes)
+#   make fuzz    every fuzz target for FUZZTIME (10m) each
 #   make oci     build/oci: the .wasm as an OCI image layout for Istio
 
 GO              ?= go
@@ -93,6 +95,12 @@ bench: $(WASM)
 	$(GO) test -run '^$$' -bench . -benchmem ./jwtverify ./config
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x ./filter
 	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
+
+# 10^6 mixed requests through the compiled plugin with 4 workers while keys rotate and the
+# IdP flaps (see e2e/soak); exits non-zero on any wrong verdict, failed VM or panic.
+SOAK_REQUESTS ?= 1000000
+soak: $(WASM)
+	cd e2e && $(GO) run ./cmd/soak -wasm ../$(WASM) -requests $(SOAK_REQUESTS) -concurrency 4
 
 # Every fuzz target, one after the other, FUZZTIME each (default 10m; e.g. make fuzz FUZZTIME=30s).
 fuzz:

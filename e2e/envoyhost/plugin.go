@@ -258,6 +258,23 @@ func (p *Plugin) Sync() {
 	}
 }
 
+// MemoryBytes returns the size of each VM's linear memory (workers, then the main thread):
+// what the plugin costs the proxy in memory, since a wasm memory never shrinks.
+func (p *Plugin) MemoryBytes() []uint64 {
+	out := make([]uint64, len(p.vms))
+	for i, vm := range p.vms {
+		done := make(chan struct{})
+		vm.post(func() {
+			if m := vm.mod.Memory(); m != nil {
+				out[i] = uint64(m.Size())
+			}
+			close(done)
+		})
+		<-done
+	}
+	return out
+}
+
 // Failed reports how many VMs have failed (trapped).
 func (p *Plugin) Failed() int {
 	n := 0

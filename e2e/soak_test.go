@@ -1,0 +1,45 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/jwtguard/jwtguard/e2e/soak"
+)
+
+// TestSoakShort is `make soak` in small: 20 000 mixed requests with 4 workers while keys
+// rotate and the IdP flaps. Every verdict must be exact, no VM may fail or panic, and the
+// plugin's counters must account for each request exactly once.
+func TestSoakShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_WASM", "."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := soak.Run(context.Background(), soak.Options{Wasm: code, Requests: 20000, Concurrency: 4,
+		UniqueTokens: 2000, CacheEntries: 1000, Rotations: 3, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Wrong != 0 {
+		t.Errorf("%d wrong verdicts: %v", r.Wrong, r.WrongCases)
+	}
+	if r.FailedVMs != 0 || r.PanicLogs != 0 {
+		t.Errorf("%d failed VMs, %d panic log lines", r.FailedVMs, r.PanicLogs)
+	}
+	if r.CountersTotal != int64(r.Requests) {
+		t.Errorf("the plugin counted %d verdicts for %d requests", r.CountersTotal, r.Requests)
+	}
+	for _, class := range []string{"hot", "unique", "rotating", "forged", "expired", "scope", "malformed", "missing", "unknown_kid", "open"} {
+		if r.ByClass[class] == 0 {
+			t.Errorf("no request of class %s was sent", class)
+		}
+	}
+	if r.FetchesWhileDown == 0 {
+		t.Errorf("no JWKS fetch met the IdP down (%d fetches): the flapping was not exercised", r.Fetches)
+	}
+	t.Logf("%d requests in %s, %d JWKS fetches (%d while down), worker memory MiB %v", r.Requests, r.Duration, r.Fetches, r.FetchesWhileDown, r.MemoryMiB)
+}
