@@ -40,15 +40,15 @@ type Options struct {
 
 // Result of a soak run.
 type Result struct {
-	Requests   int
-	Duration   time.Duration
-	ByClass    map[string]int
-	Wrong      int
-	WrongCases []string // the first few
-	FailedVMs          int
-	PanicLogs          int
-	Fetches            int64
-	FetchesWhileDown   int64
+	Requests         int
+	Duration         time.Duration
+	ByClass          map[string]int
+	Wrong            int
+	WrongCases       []string // the first few
+	FailedVMs        int
+	PanicLogs        int
+	Fetches          int64
+	FetchesWhileDown int64
 	// Memory samples: the largest worker linear memory after each tenth of the run.
 	MemoryMiB []float64
 	// CountersTotal is allowed + allowed_open_route + every rejected.<reason>: it must equal
