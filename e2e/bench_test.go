@@ -145,6 +145,39 @@ func BenchmarkWasmInsufficientScope(b *testing.B) {
 	newBenchEnv(b).run(b, "/admin/x", 403, func(int) [][2]string { return [][2]string{auth(tok)} })
 }
 
+// BenchmarkWasmStartVM: one worker's start-up — instantiate the compiled module, run
+// _initialize (the Go runtime), vm_start and configure (parsing and validating the
+// configuration, its regexes and local keys).
+func BenchmarkWasmStartVM(b *testing.B) {
+	e := newBenchEnv(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := e.plugin.StartVM(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWasmCompile: compiling the module to machine code, which Envoy does once per
+// plugin load (wazero's compiler here; V8 in Envoy is lazier).
+func BenchmarkWasmCompile(b *testing.B) {
+	code, err := os.ReadFile(wasmPath(&testing.T{}, "JWTGUARD_WASM", "."))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler())
+		if _, err := rt.CompileModule(ctx, code); err != nil {
+			b.Fatal(err)
+		}
+		rt.Close(ctx)
+	}
+}
+
 // floorModule instantiates e2e/testdata/floor in a wazero compiler runtime.
 func floorModule(b *testing.B) api.Module {
 	out := filepath.Join(b.TempDir(), "floor.wasm")

@@ -33,7 +33,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder("env")
 	fn := func(name string, f any) {
 		envNames[name] = true
-		b.NewFunctionBuilder().WithFunc(f).Export(name)
+		export(b, name, f)
 	}
 	enter := func(ctx context.Context, name string) *VM {
 		vm := vmFrom(ctx)

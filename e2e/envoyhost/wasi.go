@@ -75,7 +75,7 @@ func restrictedAllocate(p Profile) map[string]bool {
 // function first asks the calling VM whether it may run (restricted mode).
 func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder("wasi_snapshot_preview1")
-	fn := func(name string, f any) { b.NewFunctionBuilder().WithFunc(f).Export(name) }
+	fn := func(name string, f any) { export(b, name, f) }
 	guard := func(ctx context.Context, name string) *VM {
 		vm := vmFrom(ctx)
 		vm.allow(name)

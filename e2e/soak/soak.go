@@ -36,6 +36,9 @@ type Options struct {
 	Rotations    int // key rotations over the run
 	Seed         uint64
 	Progress     io.Writer // nil: quiet
+	// Only sends requests of one class. With "unique", every request carries a token never
+	// seen before, signed as it is sent (UniqueTokens is ignored): the cache-churn run.
+	Only string
 }
 
 // Result of a soak run.
@@ -216,6 +219,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		return sign(k, claims(map[string]any{"jti": fmt.Sprint("hot-", i)}), nil)
 	})
+	if opts.Only == "unique" {
+		opts.UniqueTokens = 0
+	}
 	unique := pool(opts.UniqueTokens, func(i int) string {
 		return sign(stableRSA, claims(map[string]any{"jti": fmt.Sprint("u-", i)}), nil)
 	})
@@ -317,6 +323,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}()
 
 	// Pre-draw each request's class so that the run is reproducible from the seed.
+	classes := classes
+	if opts.Only != "" {
+		var only []class
+		for _, c := range classes {
+			if c.name == opts.Only {
+				only = append(only, class{c.name, 1})
+			}
+		}
+		if only == nil {
+			return nil, fmt.Errorf("soak: no request class %q", opts.Only)
+		}
+		classes = only
+	}
 	totalWeight := 0
 	for _, c := range classes {
 		totalWeight += c.weight
@@ -361,7 +380,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 				case "hot":
 					auth = hot[d%len(hot)]
 				case "unique":
-					auth = unique[d%len(unique)]
+					if len(unique) == 0 {
+						auth = sign(stableEC, claims(map[string]any{"jti": fmt.Sprint("once-", i)}), nil) // signing ES256 is cheap
+					} else {
+						auth = unique[d%len(unique)]
+					}
 				case "rotating":
 					auth = rotTokens[signing.Load()][d%8]
 				case "forged":

@@ -20,6 +20,7 @@ func main() {
 	cache := flag.Int("cache-entries", 10_000, "the plugin's limits.cache_entries")
 	rotations := flag.Int("rotations", 10, "key rotations over the run")
 	seed := flag.Uint64("seed", 1, "random seed")
+	only := flag.String("only", "", `send one class of request only ("unique": a new valid token per request)`)
 	flag.Parse()
 	code, err := os.ReadFile(*wasm)
 	if err != nil {
@@ -27,7 +28,7 @@ func main() {
 		os.Exit(2)
 	}
 	r, err := soak.Run(context.Background(), soak.Options{Wasm: code, Requests: *requests, Concurrency: *concurrency,
-		UniqueTokens: *unique, CacheEntries: *cache, Rotations: *rotations, Seed: *seed, Progress: os.Stderr})
+		UniqueTokens: *unique, CacheEntries: *cache, Rotations: *rotations, Seed: *seed, Progress: os.Stderr, Only: *only})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
