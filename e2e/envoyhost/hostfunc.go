@@ -28,7 +28,9 @@ func export(b wazero.HostModuleBuilder, name string, f any) {
 		fn = func(ctx context.Context, m api.Module, s []uint64) { s[0] = uint64(f(ctx, m, u(s, 0), u(s, 1))) }
 		params = []api.ValueType{i32, i32}
 	case func(context.Context, api.Module, uint32, uint32, uint32) uint32:
-		fn = func(ctx context.Context, m api.Module, s []uint64) { s[0] = uint64(f(ctx, m, u(s, 0), u(s, 1), u(s, 2))) }
+		fn = func(ctx context.Context, m api.Module, s []uint64) {
+			s[0] = uint64(f(ctx, m, u(s, 0), u(s, 1), u(s, 2)))
+		}
 		params = []api.ValueType{i32, i32, i32}
 	case func(context.Context, api.Module, uint32, uint32, uint32, uint32) uint32:
 		fn = func(ctx context.Context, m api.Module, s []uint64) {
