@@ -44,7 +44,10 @@ type benchEnv struct {
 func newBenchEnv(b *testing.B) *benchEnv { return newBenchEnvWith(b, false) }
 
 // newBenchEnvWith: inline runs the VM on the benchmark's goroutine (no hand-off).
-func newBenchEnvWith(b *testing.B, inline bool) *benchEnv {
+func newBenchEnvWith(b *testing.B, inline bool) *benchEnv { return newBenchEnvCache(b, inline, 10000) }
+
+// newBenchEnvCache: cacheEntries is the plugin's limits.cache_entries.
+func newBenchEnvCache(b *testing.B, inline bool, cacheEntries int) *benchEnv {
 	b.Helper()
 	code, err := os.ReadFile(wasmPath(&testing.T{}, "JWTGUARD_WASM", "."))
 	if err != nil {
@@ -59,7 +62,7 @@ func newBenchEnvWith(b *testing.B, inline bool) *benchEnv {
 	cfg := `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],"local_jwks":` +
 		string(mint.JWKS(e2eKeys.RSA, e2eKeys.EC)) + `,"claims_to_headers":[{"claim":"sub","header":"x-jwt-sub"}]}},
 	  "rules":[{"match":{"prefix":"/healthz"}},{"match":{"prefix":"/admin"},"require":{"scopes":["admin"]}},{"match":{"prefix":"/"},"require":{}}],
-	  "limits":{"cache_entries":10000}}`
+	  "limits":{"cache_entries":` + strconv.Itoa(cacheEntries) + `}}`
 	p, err := h.LoadPlugin(ctx, code, envoyhost.PluginConfig{Name: "jwtguard", Configuration: []byte(cfg)})
 	if err != nil {
 		b.Fatal(err)
@@ -119,6 +122,13 @@ func BenchmarkWasmInlineCachedToken(b *testing.B) {
 func BenchmarkWasmColdRS256(b *testing.B) {
 	toks := tokens(b, e2eKeys.RSA, b.N, nil)
 	newBenchEnv(b).run(b, "/orders", 200, func(i int) [][2]string { return [][2]string{auth(toks[i])} })
+}
+
+// NoCache: the same with limits.cache_entries 0, which shows what a full cache costs the
+// cold path (a larger live heap for the guest's garbage collector to mark).
+func BenchmarkWasmColdRS256NoCache(b *testing.B) {
+	toks := tokens(b, e2eKeys.RSA, b.N, nil)
+	newBenchEnvCache(b, false, 0).run(b, "/orders", 200, func(i int) [][2]string { return [][2]string{auth(toks[i])} })
 }
 
 func BenchmarkWasmColdES256(b *testing.B) {

@@ -303,6 +303,41 @@ func TestRepeatedTokenIsServedFromTheCache(t *testing.T) {
 	}
 }
 
+// TestCacheFarFutureExpiryIsServedFromTheCache pins a bug caught in review of the
+// digest-keyed cache: an exp after 2262 (NumericDates go to 9999) has no UnixNano, and an
+// undefined validUntil must not turn a cacheable token into one verified every time.
+func TestCacheFarFutureExpiryIsServedFromTheCache(t *testing.T) {
+	h := newHarness(t, localConfig(t, ""))
+	tok := h.token(testKeys.RSA, map[string]any{"exp": 253402300799}) // 9999-12-31T23:59:59Z
+	for i := 0; i < 3; i++ {
+		if _, action := h.request("GET", "/api/x", bearer(tok)); action != types.ActionContinue {
+			t.Fatalf("request %d: action %v", i, action)
+		}
+	}
+	if hit, miss := h.counter("jwtguard.cache.hit"), h.counter("jwtguard.cache.miss"); hit != 2 || miss != 1 {
+		t.Fatalf("cache hit/miss = %d/%d, want 2/1", hit, miss)
+	}
+}
+
+// TestCacheEvictsFirstInFirstOut: with cache_entries 2, a third token pushes the first out;
+// the second stays cached.
+func TestCacheEvictsFirstInFirstOut(t *testing.T) {
+	h := newHarness(t, strings.Replace(localConfig(t, ""), `"rules": [`, `"limits": {"cache_entries": 2}, "rules": [`, 1))
+	toks := []string{h.token(testKeys.RSA, map[string]any{"jti": "1"}), h.token(testKeys.RSA, map[string]any{"jti": "2"}), h.token(testKeys.RSA, map[string]any{"jti": "3"})}
+	for _, tok := range toks {
+		h.request("GET", "/api/x", bearer(tok))
+	}
+	for _, tc := range []struct {
+		tok       string
+		hit, miss uint64
+	}{{toks[1], 1, 3}, {toks[2], 2, 3}, {toks[0], 2, 4}} {
+		h.request("GET", "/api/x", bearer(tc.tok))
+		if hit, miss := h.counter("jwtguard.cache.hit"), h.counter("jwtguard.cache.miss"); hit != tc.hit || miss != tc.miss {
+			t.Fatalf("cache hit/miss = %d/%d, want %d/%d", hit, miss, tc.hit, tc.miss)
+		}
+	}
+}
+
 func TestBadConfigurationFailsThePluginNamingTheField(t *testing.T) {
 	opt := proxytestOption(`{"providers": {"corp": {"issuer": ""}}, "rules": []}`)
 	host, release := newEmulator(opt)

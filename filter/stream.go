@@ -2,6 +2,7 @@ package filter
 
 import (
 	"errors"
+	"math"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -94,7 +95,8 @@ func isCORSPreflight(method string, headers [][2]string) bool {
 // false when the request was already held once: it is then answered, never held again.
 func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Action {
 	p := s.plugin
-	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
+	digest := digestOf(s.token.value)
+	if e, ok := p.cache.get(digest, now); ok && s.rule.Allows(e.provider.cfg) {
 		p.metrics.cacheHit.Increment(1)
 		return s.admit(e, path)
 	}
@@ -135,22 +137,33 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if err != nil {
 		return s.refuse(tokenReason(err))
 	}
-	e := &verifiedToken{
+	e := verifiedToken{
 		provider: prov,
 		keyID:    keyID,
 		scopes:   tok.Scopes(prov.cfg.ScopeClaims),
 	}
 	if exp, ok := tok.Expiry(); ok {
-		e.validUntil = exp.Add(prov.cfg.ClockSkew)
+		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
 	}
 	for _, ch := range prov.cfg.ClaimsToHeaders {
 		if v, ok := tok.ClaimText(ch.Claim); ok {
 			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, v})
 		}
 	}
-	p.cache.put(s.token.value, e)
-	return s.admit(e, path)
+	p.cache.put(digest, e)
+	return s.admit(&e, path)
 }
+
+// unixNanoUntil is t in Unix nanoseconds, saturated: NumericDates go to year 9999, and
+// UnixNano is undefined after 2262.
+func unixNanoUntil(t time.Time) int64 {
+	if t.After(maxUnixNano) {
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var maxUnixNano = time.Unix(0, math.MaxInt64)
 
 // admit checks the route's scopes and lets the request through: the token is removed unless
 // the provider forwards it, and claim headers are set (the client's copies are gone).
