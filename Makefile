@@ -90,11 +90,16 @@ lint:
 	cd e2e && ../$(BUILD)/staticcheck ./...
 
 # Native benchmarks (jwtverify against the stdlib floor, config matching, the request path
-# under proxytest), then the compiled plugin in the Envoy-like host against the floors.
+# under proxytest), then the compiled plugin in the Envoy-like host against the floors, then
+# cmd/perf: HTTP through devproxy with and without the filter, memory under cache churn, and
+# one table with every ratio and target (README, Performance).
 bench: $(WASM)
 	$(GO) test -run '^$$' -bench . -benchmem ./jwtverify ./config
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x ./filter
-	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s .
+	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s . \
+		> ../$(BUILD)/bench-e2e.txt || { cat ../$(BUILD)/bench-e2e.txt; exit 1; }
+	cat $(BUILD)/bench-e2e.txt
+	cd e2e && $(GO) run ./cmd/perf -wasm ../$(WASM) -bench ../$(BUILD)/bench-e2e.txt
 
 # 10^6 mixed requests through the compiled plugin with 4 workers while keys rotate and the
 # IdP flaps (see e2e/soak); exits non-zero on any wrong verdict, failed VM or panic.
