@@ -67,3 +67,28 @@ func TestPollOneoffProfiles(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvironmentVariables: vm_config.environment_variables reach the VM's WASI environ
+// (notes §2.15), read by the Go runtime in _initialize — how an operator sets GOGC.
+func TestEnvironmentVariables(t *testing.T) {
+	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_GUEST_WASM", "./internal/abi/testdata/guest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(ctx)
+	p, err := h.LoadPlugin(ctx, code, envoyhost.PluginConfig{Name: "guest", Configuration: []byte("cfg"),
+		Env: []string{"GOGC=400", "JWTGUARD_GUEST=a=b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	r := p.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/env", Authority: "x"}, (&upstreamRecorder{}).serve)
+	if want := "GOGC=400 JWTGUARD_GUEST=a=b n=2"; string(r.Body) != want {
+		t.Fatalf("guest saw %q, want %q", r.Body, want)
+	}
+}

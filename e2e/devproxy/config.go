@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -56,6 +58,7 @@ type WasmFilter struct {
 	Filename           string
 	Configuration      []byte
 	FailOpen           bool
+	Env                []string // vm_config.environment_variables, "KEY=VALUE"
 }
 
 // ClusterConfig is one upstream.
@@ -226,11 +229,23 @@ func (c *Config) translateHCM(errs *[]error, hcm *hcmv3.HttpConnectionManager, p
 func translateWasm(errs *[]error, pc *wasmv3.PluginConfig, path string) *WasmFilter {
 	only(errs, pc, path, "name", "root_id", "vm_config", "configuration", "failure_policy", "fail_open")
 	vm := pc.GetVmConfig()
-	only(errs, vm, path+".vm_config", "vm_id", "runtime", "code")
+	only(errs, vm, path+".vm_config", "vm_id", "runtime", "code", "environment_variables")
 	// fail_open is deprecated but Envoy still honours it (notes §1.10).
 	//lint:ignore SA1019 devproxy reads what Envoy reads
 	failOpen := pc.GetFailOpen()
 	w := &WasmFilter{Name: pc.GetName(), RootID: pc.GetRootId(), VMID: vm.GetVmId(), FailOpen: failOpen || pc.GetFailurePolicy() == wasmv3.FailurePolicy_FAIL_OPEN}
+	// environment_variables: key_values inline, host_env_keys copied from devproxy's own
+	// environment (Envoy's), sorted so that every VM sees the same order.
+	env := vm.GetEnvironmentVariables()
+	for _, k := range env.GetHostEnvKeys() {
+		if v, ok := os.LookupEnv(k); ok {
+			w.Env = append(w.Env, k+"="+v)
+		}
+	}
+	for k, v := range env.GetKeyValues() {
+		w.Env = append(w.Env, k+"="+v)
+	}
+	sort.Strings(w.Env)
 	w.Filename = vm.GetCode().GetLocal().GetFilename()
 	if w.Filename == "" {
 		*errs = append(*errs, fmt.Errorf("%s.vm_config.code.local.filename: required (only local files are supported)", path))

@@ -57,7 +57,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (*Proxy, error) {
 				return nil, fmt.Errorf("listener %s: wasm code: %w", l.Name, err)
 			}
 			plugin, err = h.LoadPlugin(ctx, code, envoyhost.PluginConfig{Name: l.Wasm.Name, RootID: l.Wasm.RootID,
-				VMID: l.Wasm.VMID, Configuration: l.Wasm.Configuration, FailOpen: l.Wasm.FailOpen})
+				VMID: l.Wasm.VMID, Configuration: l.Wasm.Configuration, FailOpen: l.Wasm.FailOpen, Env: l.Wasm.Env})
 			if err != nil {
 				p.Close(ctx)
 				return nil, fmt.Errorf("listener %s: %w", l.Name, err)

@@ -149,6 +149,9 @@ type PluginConfig struct {
 	Configuration []byte
 	VMConfig      []byte
 	FailOpen      bool // FAIL_OPEN; default FAIL_CLOSED
+	// Env is vm_config.environment_variables.key_values as "KEY=VALUE": what the VM's WASI
+	// environ shows (notes §2.15), e.g. GOGC for the Go runtime.
+	Env []string
 }
 
 // ErrPluginStart is returned (wrapped) when the canary refuses the configuration, as Envoy

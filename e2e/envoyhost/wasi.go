@@ -143,14 +143,27 @@ func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 		guard(ctx, "fd_prestat_dir_name")
 		return errnoNosys
 	})
+	// environ: vm_config.environment_variables, packed as "KEY=VALUE\0" strings with an
+	// array of pointers to them (notes §2.15).
 	fn("environ_sizes_get", func(ctx context.Context, m api.Module, count, size uint32) uint32 {
-		guard(ctx, "environ_sizes_get")
-		m.Memory().WriteUint32Le(count, 0)
-		m.Memory().WriteUint32Le(size, 0)
+		vm := guard(ctx, "environ_sizes_get")
+		n := 0
+		for _, kv := range vm.p.cfg.Env {
+			n += len(kv) + 1
+		}
+		if !m.Memory().WriteUint32Le(count, uint32(len(vm.p.cfg.Env))) || !m.Memory().WriteUint32Le(size, uint32(n)) {
+			return errnoFault
+		}
 		return errnoSuccess
 	})
-	fn("environ_get", func(ctx context.Context, environ, buf uint32) uint32 {
-		guard(ctx, "environ_get")
+	fn("environ_get", func(ctx context.Context, m api.Module, environ, buf uint32) uint32 {
+		vm := guard(ctx, "environ_get")
+		for i, kv := range vm.p.cfg.Env {
+			if !m.Memory().WriteUint32Le(environ+uint32(4*i), buf) || !m.Memory().Write(buf, append([]byte(kv), 0)) {
+				return errnoFault
+			}
+			buf += uint32(len(kv) + 1)
+		}
 		return errnoSuccess
 	})
 	fn("args_sizes_get", func(ctx context.Context, m api.Module, count, size uint32) uint32 {

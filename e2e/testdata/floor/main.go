@@ -14,6 +14,9 @@ import (
 	"encoding/base64"
 	"math/big"
 	"strings"
+	"time"
+
+	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
 func main() {}
@@ -58,6 +61,31 @@ func floorES256(n uint32) uint32 {
 	for i := uint32(0); i < n; i++ {
 		d := sha256.Sum256([]byte(input))
 		if ecdsa.Verify(pub, d[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+			ok++
+		}
+	}
+	return ok
+}
+
+// jwtverify_rs256 is jwtguard's own token path without the proxy: jwtverify.Parse,
+// ValidateClaims and VerifySignature of the same A.2 token, so that the plugin's cold cost
+// splits into the stdlib floor, jwtverify's parsing and checks, and the request path.
+//
+//go:wasmexport jwtverify_rs256
+func jwtverifyRS256(n uint32) uint32 {
+	ks, err := jwtverify.ParseJWKS([]byte(`{"keys":[{"kty":"RSA","e":"AQAB","n":"` + a2N + `"}]}`))
+	if err != nil {
+		return 0
+	}
+	policy := &jwtverify.ClaimsPolicy{Issuer: "joe"}
+	now := time.Unix(1300819000, 0) // before the token's exp
+	ok := uint32(0)
+	for i := uint32(0); i < n; i++ {
+		tok, err := jwtverify.Parse(a2, jwtverify.Limits{})
+		if err != nil || tok.ValidateClaims(now, policy) != nil {
+			continue
+		}
+		if _, err := tok.VerifySignature(ks, jwtverify.DefaultAlgorithms); err == nil {
 			ok++
 		}
 	}

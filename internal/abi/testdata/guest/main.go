@@ -16,6 +16,7 @@
 package main
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -73,6 +74,11 @@ func (s *stream) OnHttpRequestHeaders(numHeaders int, _ bool) types.Action {
 	case "/sleep":
 		time.Sleep(time.Millisecond)
 		_ = abi.SendHttpResponse(200, "guest slept", nil, []byte("slept"), -1)
+		return types.ActionPause
+	case "/env":
+		// The WASI environ, as the Go runtime read it during _initialize.
+		body := "GOGC=" + os.Getenv("GOGC") + " JWTGUARD_GUEST=" + os.Getenv("JWTGUARD_GUEST") + " n=" + strconv.Itoa(len(os.Environ()))
+		_ = abi.SendHttpResponse(200, "guest env", nil, []byte(body), -1)
 		return types.ActionPause
 	case "/status":
 		_ = abi.SendHttpResponse(200, "guest status", nil, []byte(statusReport()), -1)
