@@ -44,7 +44,9 @@ type benchEnv struct {
 func newBenchEnv(b *testing.B) *benchEnv { return newBenchEnvWith(b, false) }
 
 // newBenchEnvWith: inline runs the VM on the benchmark's goroutine (no hand-off).
-func newBenchEnvWith(b *testing.B, inline bool) *benchEnv { return newBenchEnvCache(b, inline, 10000, nil) }
+func newBenchEnvWith(b *testing.B, inline bool) *benchEnv {
+	return newBenchEnvCache(b, inline, 10000, nil)
+}
 
 // newBenchEnvCache: cacheEntries is the plugin's limits.cache_entries, env the VM's
 // environment variables (vm_config.environment_variables).
