@@ -36,9 +36,12 @@ type Options struct {
 	Rotations    int // key rotations over the run
 	Seed         uint64
 	Progress     io.Writer // nil: quiet
-	// Only sends requests of one class. With "unique", every request carries a token never
-	// seen before, signed as it is sent (UniqueTokens is ignored): the cache-churn run.
+	// Only sends requests of these classes (comma-separated), in their usual proportions.
+	// With "unique" alone, every request carries a token never seen before, signed as it is
+	// sent (UniqueTokens is ignored): the cache-churn run.
 	Only string
+	// Env is the VMs' environment (vm_config.environment_variables), e.g. GOGC=200.
+	Env []string
 }
 
 // Result of a soak run.
@@ -260,7 +263,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
   "rules": [{"match": {"prefix": "/healthz"}}, {"match": {"prefix": "/admin"}, "require": {"scopes": ["admin"]}},
             {"match": {"prefix": "/api"}, "require": {}}],
   "limits": {"cache_entries": %d}}`, issuer, audience, opts.CacheEntries)
-	plugin, err := h.LoadPlugin(ctx, opts.Wasm, envoyhost.PluginConfig{Name: "jwtguard", Configuration: []byte(config)})
+	plugin, err := h.LoadPlugin(ctx, opts.Wasm, envoyhost.PluginConfig{Name: "jwtguard", Configuration: []byte(config), Env: opts.Env})
 	if err != nil {
 		return nil, err
 	}
@@ -327,8 +330,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Only != "" {
 		var only []class
 		for _, c := range classes {
-			if c.name == opts.Only {
-				only = append(only, class{c.name, 1})
+			for _, name := range strings.Split(opts.Only, ",") {
+				if c.name == name {
+					only = append(only, c)
+				}
 			}
 		}
 		if only == nil {

@@ -20,6 +20,7 @@ func main() {
 	cache := flag.Int("cache-entries", 10_000, "the plugin's limits.cache_entries")
 	rotations := flag.Int("rotations", 10, "key rotations over the run")
 	seed := flag.Uint64("seed", 1, "random seed")
+	env := flag.String("env", "", "the VMs' environment variables, KEY=VALUE,KEY=VALUE (e.g. GOGC=200)")
 	only := flag.String("only", "", `send one class of request only ("unique": a new valid token per request)`)
 	flag.Parse()
 	code, err := os.ReadFile(*wasm)
@@ -28,7 +29,7 @@ func main() {
 		os.Exit(2)
 	}
 	r, err := soak.Run(context.Background(), soak.Options{Wasm: code, Requests: *requests, Concurrency: *concurrency,
-		UniqueTokens: *unique, CacheEntries: *cache, Rotations: *rotations, Seed: *seed, Progress: os.Stderr, Only: *only})
+		UniqueTokens: *unique, CacheEntries: *cache, Rotations: *rotations, Seed: *seed, Progress: os.Stderr, Only: *only, Env: splitEnv(*env)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -51,4 +52,11 @@ func main() {
 	if r.Wrong > 0 || r.FailedVMs > 0 || r.PanicLogs > 0 || r.CountersTotal != int64(r.Requests) {
 		os.Exit(1)
 	}
+}
+
+func splitEnv(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
