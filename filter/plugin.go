@@ -5,8 +5,6 @@
 package filter
 
 import (
-	"runtime"
-	"strconv"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -167,15 +165,7 @@ func (pl *pluginState) OnTick() {
 	pl.metrics.reportedHeld = int64(pl.heldCount)
 	pl.metrics.cacheEntries.Add(int64(pl.cache.len()) - pl.metrics.reportedCache)
 	pl.metrics.reportedCache = int64(pl.cache.len())
-	zzTicks++
-	if zzTicks%8 == 0 {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		abi.LogInfo("zzmem heapalloc=" + strconv.Itoa(int(ms.HeapAlloc>>10)) + "K heapsys=" + strconv.Itoa(int(ms.HeapSys>>10)) + "K stack=" + strconv.Itoa(int(ms.StackSys>>10)) + "K gc=" + strconv.Itoa(int(ms.NumGC)) + " objs=" + strconv.Itoa(int(ms.HeapObjects)) + " cache=" + strconv.Itoa(pl.cache.len()) + " ring=" + strconv.Itoa(len(pl.cache.ring)) + " sys=" + strconv.Itoa(int(ms.Sys>>10)) + "K released=" + strconv.Itoa(int(ms.HeapReleased>>10)) + "K gcsys=" + strconv.Itoa(int(ms.GCSys>>10)) + "K other=" + strconv.Itoa(int(ms.OtherSys>>10)) + "K")
-	}
 }
-
-var zzTicks int
 
 func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {
 	if pl.cfg == nil {
