@@ -3,6 +3,8 @@
 package abi
 
 import (
+	"runtime"
+
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
@@ -145,7 +147,20 @@ func proxyOnTick(rootID uint32) {
 	if vmDispatcher != nil {
 		vmDispatcher.tick(rootID)
 	}
+	yieldToRuntime()
 }
+
+// yieldToRuntime lets the Go scheduler run its other goroutines before control returns to
+// the host. The plugin starts none, but the runtime does: the garbage collector's
+// background mark workers. In a reactor, Go code runs only inside exported calls, and a call
+// that never yields never lets them run, so a collection that starts can stay in its mark
+// phase indefinitely while every allocation grows the heap (found by the soak: a worker's
+// linear memory grew to 228 MiB with its GC count frozen; the regression test is
+// TestRegressionGCStallsInReactor in e2e). Yielding once per finished stream and per tick
+// lets each cycle complete. Gosched puts the calling goroutine back on the run queue, so
+// the scheduler always has it to return to: it never blocks and never calls poll_oneoff,
+// which Envoys before cpp-host #533 do not implement.
+func yieldToRuntime() { runtime.Gosched() }
 
 //go:wasmexport proxy_on_queue_ready
 func proxyOnQueueReady(rootID, queueID uint32) {
@@ -195,4 +210,5 @@ func proxyOnDelete(id uint32) {
 	if vmDispatcher != nil {
 		vmDispatcher.delete(id)
 	}
+	yieldToRuntime()
 }
