@@ -41,7 +41,18 @@ func TestSoakShort(t *testing.T) {
 	if r.FetchesWhileDown == 0 {
 		t.Errorf("no JWKS fetch met the IdP down (%d fetches): the flapping was not exercised", r.Fetches)
 	}
-	t.Logf("%d requests in %s, %d JWKS fetches (%d while down), worker memory MiB %v", r.Requests, r.Duration, r.Fetches, r.FetchesWhileDown, r.MemoryMiB)
+	// The cache is bounded per VM: the proxy-wide gauge never exceeds VMs × cache_entries
+	// (4 workers and the main thread's VM, which serves no requests).
+	for _, n := range r.CacheEntries {
+		if n > 5*1000 {
+			t.Errorf("cache entries gauge %d exceeds 5 VMs × 1000: %v", n, r.CacheEntries)
+		}
+	}
+	if len(r.HeapMiB) == 0 || r.HeapMiB[len(r.HeapMiB)-1] <= 0 {
+		t.Errorf("the Go heap gauge was never reported: %v", r.HeapMiB)
+	}
+	t.Logf("%d requests in %s, %d JWKS fetches (%d while down), worker memory MiB %v, Go heap MiB %v, cache entries %v",
+		r.Requests, r.Duration, r.Fetches, r.FetchesWhileDown, r.MemoryMiB, r.HeapMiB, r.CacheEntries)
 }
 
 // TestRegressionGCStallsInReactor pins the memory growth the 10^6-request soak found: with

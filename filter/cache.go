@@ -1,7 +1,7 @@
 package filter
 
 import (
-	"crypto/sha256"
+	"strings"
 	"time"
 
 	"github.com/jwtguard/jwtguard/jwtverify"
@@ -19,31 +19,31 @@ type verifiedToken struct {
 	claimHeaders [][2]string
 }
 
-// tokenDigest is the SHA-256 of a token's text, the cache's key. Keying by digest rather
-// than by the text bounds an entry's size whatever the token's (up to max_token_bytes), and
-// leaves the index free of pointers; a collision would need a SHA-256 second preimage.
-type tokenDigest [sha256.Size]byte
-
-func digestOf(token string) tokenDigest { return sha256.Sum256([]byte(token)) }
-
-// tokenCache is a bounded map from token digest to its verification. Eviction is first in,
+// tokenCache is a bounded map from token text to its verification. Eviction is first in,
 // first out through a ring of slots: O(1), no per-hit bookkeeping, and an attacker who
-// floods unique valid tokens only pushes entries out, never grows the cache. The index holds
-// no pointers, so the guest's garbage collector (single-threaded in wasm, and paid for by
-// the request that triggers it) never scans it; slots are values in one slice. Envoy's
-// jwt_authn cache keys by the token text and keeps entries after their key leaves the JWKS;
-// here an entry is only honoured while its provider's key set still contains its key.
+// floods unique valid tokens only pushes entries out, never grows the cache. Slots are
+// values in one slice, so the entries cost the guest's garbage collector (single-threaded
+// in wasm, and paid for by the request that triggers it) one scan of one array.
+//
+// The key is the token's text, as in Envoy's jwt_authn cache: a hit needs the presented
+// token to be byte-identical to one that was verified, which Go's map guarantees by
+// comparing keys after its (per-map seeded) hash. An earlier version keyed by the token's
+// SHA-256 to bound an entry's size; in wasm, SHA-256 has no assembly and cost ~10 µs for a
+// 700-byte token, most of a cache hit. An entry now holds its token (at most
+// max_token_bytes, typically ~1 KiB) instead of 32 bytes.
+//
+// Unlike Envoy's cache, an entry is only honoured while its provider's key set still
+// contains its key.
 type tokenCache struct {
-	index    map[tokenDigest]int32 // slot in ring
-	ring     []cacheSlot           // grows to capacity, then wraps
+	index    map[string]int32 // slot in ring
+	ring     []cacheSlot      // grows to capacity, then wraps
 	capacity int
 	next     int
 }
 
 type cacheSlot struct {
-	digest tokenDigest
-	used   bool
-	entry  verifiedToken
+	token string // "" when the slot is free
+	entry verifiedToken
 }
 
 func newTokenCache(capacity int) *tokenCache {
@@ -52,13 +52,13 @@ func newTokenCache(capacity int) *tokenCache {
 	}
 	// Allocated as entries arrive: a configured capacity of 10^6 costs nothing until used.
 	initial := min(capacity, 1024)
-	return &tokenCache{index: make(map[tokenDigest]int32, initial), ring: make([]cacheSlot, 0, initial), capacity: capacity}
+	return &tokenCache{index: make(map[string]int32, initial), ring: make([]cacheSlot, 0, initial), capacity: capacity}
 }
 
 // get returns the entry for the token if it is still valid at now and its key is still
 // published; a stale entry is dropped. The pointer is valid until the next put.
-func (c *tokenCache) get(d tokenDigest, now time.Time) (*verifiedToken, bool) {
-	i, ok := c.index[d]
+func (c *tokenCache) get(token string, now time.Time) (*verifiedToken, bool) {
+	i, ok := c.index[token]
 	if !ok {
 		return nil, false
 	}
@@ -70,11 +70,13 @@ func (c *tokenCache) get(d tokenDigest, now time.Time) (*verifiedToken, bool) {
 	return e, true
 }
 
-func (c *tokenCache) put(d tokenDigest, e verifiedToken) {
+// put stores the verification of token. The token is copied: the caller's string is a
+// view into the request's header block, which the entry must not keep alive.
+func (c *tokenCache) put(token string, e verifiedToken) {
 	if c.capacity == 0 {
 		return
 	}
-	if i, ok := c.index[d]; ok {
+	if i, ok := c.index[token]; ok {
 		c.ring[i].entry = e
 		return
 	}
@@ -83,15 +85,16 @@ func (c *tokenCache) put(d tokenDigest, e verifiedToken) {
 		c.next = len(c.ring) - 1
 	}
 	c.free(c.next)
-	c.ring[c.next] = cacheSlot{digest: d, used: true, entry: e}
-	c.index[d] = int32(c.next)
+	token = strings.Clone(token)
+	c.ring[c.next] = cacheSlot{token: token, entry: e}
+	c.index[token] = int32(c.next)
 	c.next = (c.next + 1) % c.capacity
 }
 
 // free empties slot i, releasing what its entry referenced.
 func (c *tokenCache) free(i int) {
-	if s := &c.ring[i]; s.used {
-		delete(c.index, s.digest)
+	if s := &c.ring[i]; s.token != "" {
+		delete(c.index, s.token)
 		*s = cacheSlot{}
 	}
 }
@@ -100,7 +103,7 @@ func (c *tokenCache) free(i int) {
 // memory is released as soon as a key rotates out (get would refuse them anyway).
 func (c *tokenCache) dropKeysOf(p *providerState) {
 	for i := range c.ring {
-		if e := &c.ring[i].entry; c.ring[i].used && e.provider == p && !p.hasKey(e.keyID) {
+		if e := &c.ring[i].entry; c.ring[i].token != "" && e.provider == p && !p.hasKey(e.keyID) {
 			c.free(i)
 		}
 	}

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +258,19 @@ func TestLostFetchAnswerDoesNotBlockLaterFetches(t *testing.T) {
 	h.host.Tick()
 	if n := len(h.callouts(id)); n != 2 {
 		t.Fatalf("%d fetches, want a second one after the first was lost", n)
+	}
+}
+
+// The heap gauge carries this VM's share once, however many ticks report it.
+func TestHeapGaugeReportsTheVMsShareOnce(t *testing.T) {
+	h := newHarness(t, remoteConfig())
+	for range 5 {
+		h.host.Tick()
+	}
+	g, _ := h.host.GetGaugeMetric("jwtguard.vm.heap_bytes")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if g <= 0 || uint64(g) > 2*ms.HeapAlloc+1<<20 {
+		t.Fatalf("jwtguard.vm.heap_bytes = %d after 5 ticks, want this process's heap (%d) counted once", g, ms.HeapAlloc)
 	}
 }

@@ -14,10 +14,11 @@ type metrics struct {
 	fetches, fetchOK     abi.Counter
 	fetchFailed          abi.Counter
 	held, cacheEntries   abi.Gauge
+	heapBytes            abi.Gauge
 	// this VM's share already added to the process-wide gauges
-	reportedHeld, reportedCache int64
-	rejectedByReason            map[string]abi.Counter
-	keysAgeByProvider           map[string]abi.Gauge
+	reportedHeld, reportedCache, reportedHeap int64
+	rejectedByReason                          map[string]abi.Counter
+	keysAgeByProvider                         map[string]abi.Gauge
 }
 
 func defineMetrics() metrics {
@@ -31,6 +32,7 @@ func defineMetrics() metrics {
 		fetchFailed:       abi.DefineCounter("jwtguard.jwks.fetch_failure"),
 		held:              abi.DefineGauge("jwtguard.held_requests"),
 		cacheEntries:      abi.DefineGauge("jwtguard.cache.entries"),
+		heapBytes:         abi.DefineGauge("jwtguard.vm.heap_bytes"),
 		rejectedByReason:  map[string]abi.Counter{},
 		keysAgeByProvider: map[string]abi.Gauge{},
 	}

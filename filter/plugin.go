@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"runtime"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -165,6 +166,12 @@ func (pl *pluginState) OnTick() {
 	pl.metrics.reportedHeld = int64(pl.heldCount)
 	pl.metrics.cacheEntries.Add(int64(pl.cache.len()) - pl.metrics.reportedCache)
 	pl.metrics.reportedCache = int64(pl.cache.len())
+	// The Go heap of this VM (bytes of live and not yet swept objects): a VM's linear memory
+	// never shrinks, so this is the figure that shows whether memory is held or merely was.
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	pl.metrics.heapBytes.Add(int64(ms.HeapAlloc) - pl.metrics.reportedHeap)
+	pl.metrics.reportedHeap = int64(ms.HeapAlloc)
 }
 
 func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {

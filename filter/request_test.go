@@ -3,6 +3,7 @@ package filter
 import (
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -303,8 +304,8 @@ func TestRepeatedTokenIsServedFromTheCache(t *testing.T) {
 	}
 }
 
-// TestCacheFarFutureExpiryIsServedFromTheCache pins a bug caught in review of the
-// digest-keyed cache: an exp after 2262 (NumericDates go to 9999) has no UnixNano, and an
+// TestCacheFarFutureExpiryIsServedFromTheCache pins a bug caught in review of the ring
+// cache, whose entries keep validUntil in Unix nanoseconds: an exp after 2262 (NumericDates go to 9999) has no UnixNano, and an
 // undefined validUntil must not turn a cacheable token into one verified every time.
 func TestCacheFarFutureExpiryIsServedFromTheCache(t *testing.T) {
 	h := newHarness(t, localConfig(t, ""))
@@ -348,5 +349,71 @@ func TestBadConfigurationFailsThePluginNamingTheField(t *testing.T) {
 	logs := strings.Join(host.GetCriticalLogs(), "\n")
 	if !strings.Contains(logs, "providers.corp.issuer") {
 		t.Fatalf("critical log does not name the field: %q", logs)
+	}
+}
+
+// TestCacheHitNeedsTheIdenticalToken: the cache answers only for the exact text that was
+// verified; a token one byte away from a cached one is verified from scratch and refused.
+func TestCacheHitNeedsTheIdenticalToken(t *testing.T) {
+	h := newHarness(t, localConfig(t, ""))
+	tok := h.token(testKeys.RSA, nil)
+	if _, action := h.request("GET", "/api/x", bearer(tok)); action != types.ActionContinue {
+		t.Fatalf("the valid token was refused: %v", action)
+	}
+	// A character inside the signature carries 6 signature bits (the last one only 2, the
+	// rest must be zero), so changing it keeps the encoding canonical.
+	j := strings.LastIndexByte(tok, '.') + 5
+	changed := byte('A')
+	if tok[j] == 'A' {
+		changed = 'B'
+	}
+	for _, tc := range []struct {
+		name, token, reason string
+	}{
+		{"one signature character changed", tok[:j] + string(changed) + tok[j+1:], "bad_signature"},
+		{"padding appended", tok + "=", "bad_base64"},
+		{"truncated by one", tok[:len(tok)-1], "bad_base64"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			misses := h.counter("jwtguard.cache.miss")
+			id, _ := h.request("GET", "/api/x", bearer(tc.token))
+			if r := h.reply(id); r == nil || r.status != 401 || r.body["reason"] != tc.reason {
+				t.Fatalf("reply %+v, want 401 %s", r, tc.reason)
+			}
+			if got := h.counter("jwtguard.cache.miss"); got != misses+1 {
+				t.Fatalf("cache misses %d → %d: the altered token was not verified afresh", misses, got)
+			}
+		})
+	}
+}
+
+// TestDetachedKeepsNoViewOfTheInput: a cache entry's scopes must not pin the token payload
+// they were read from.
+func TestDetachedKeepsNoViewOfTheInput(t *testing.T) {
+	payload := []byte(`read write admin`)
+	src := string(payload) // one block, as a decoded payload is
+	for _, tc := range []struct {
+		name string
+		in   []string
+	}{
+		{"none", nil},
+		{"one", []string{src[:4]}},
+		{"several with an empty one", []string{src[:4], src[5:10], "", src[11:]}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := detached(tc.in)
+			if len(out) != len(tc.in) {
+				t.Fatalf("got %d strings, want %d", len(out), len(tc.in))
+			}
+			lo := uintptr(unsafe.Pointer(unsafe.StringData(src)))
+			for i := range out {
+				if out[i] != tc.in[i] {
+					t.Fatalf("out[%d] = %q, want %q", i, out[i], tc.in[i])
+				}
+				if p := uintptr(unsafe.Pointer(unsafe.StringData(out[i]))); out[i] != "" && p >= lo && p < lo+uintptr(len(src)) {
+					t.Fatalf("out[%d] still points into the input", i)
+				}
+			}
+		})
 	}
 }

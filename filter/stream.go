@@ -3,6 +3,7 @@ package filter
 import (
 	"errors"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -95,8 +96,7 @@ func isCORSPreflight(method string, headers [][2]string) bool {
 // false when the request was already held once: it is then answered, never held again.
 func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Action {
 	p := s.plugin
-	digest := digestOf(s.token.value)
-	if e, ok := p.cache.get(digest, now); ok && s.rule.Allows(e.provider.cfg) {
+	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
 		p.metrics.cacheHit.Increment(1)
 		return s.admit(e, path)
 	}
@@ -140,18 +140,42 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	e := verifiedToken{
 		provider: prov,
 		keyID:    keyID,
-		scopes:   tok.Scopes(prov.cfg.ScopeClaims),
+		scopes:   detached(tok.Scopes(prov.cfg.ScopeClaims)),
 	}
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
 	}
 	for _, ch := range prov.cfg.ClaimsToHeaders {
 		if v, ok := tok.ClaimText(ch.Claim); ok {
-			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, v})
+			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(v)})
 		}
 	}
-	p.cache.put(digest, e)
+	p.cache.put(s.token.value, e)
 	return s.admit(&e, path)
+}
+
+// detached copies strs into one new string and returns views of it. Claims read from a token
+// are views of its decoded payload; a cache entry that kept them would keep the whole
+// payload alive, and the guest's garbage collector would mark it on every cycle.
+func detached(strs []string) []string {
+	if len(strs) == 0 {
+		return nil
+	}
+	n := 0
+	for _, s := range strs {
+		n += len(s)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, s := range strs {
+		b.WriteString(s)
+	}
+	all := b.String()
+	out := make([]string, len(strs))
+	for i, s := range strs {
+		out[i], all = all[:len(s)], all[len(s):]
+	}
+	return out
 }
 
 // unixNanoUntil is t in Unix nanoseconds, saturated: NumericDates go to year 9999, and

@@ -38,99 +38,115 @@ type jws struct {
 // RFC 7797: we understand no extension, so a token that needs one must be refused).
 // jwk, jku, x5u and x5c are ignored: a token never chooses its own key (RFC 8725 §3.10).
 func parseJWS(raw string, lim Limits) (*jws, error) {
+	var t Token
+	if err := t.parseJWS(raw, lim); err != nil {
+		return nil, err
+	}
+	return &t.jws, nil
+}
+
+// parseJWS fills t's JWS part; t's member buffer serves the header's members.
+func (t *Token) parseJWS(raw string, lim Limits) error {
 	max := lim.MaxTokenBytes
 	if max <= 0 {
 		max = DefaultMaxTokenBytes
 	}
 	if len(raw) > max {
-		return nil, ErrTokenTooLarge
+		return ErrTokenTooLarge
 	}
 	first := strings.IndexByte(raw, '.')
 	if first < 0 {
-		return nil, ErrMalformed
+		return ErrMalformed
 	}
 	second := strings.IndexByte(raw[first+1:], '.')
 	if second < 0 {
-		return nil, ErrMalformed
+		return ErrMalformed
 	}
 	second += first + 1
 	h64, p64, s64 := raw[:first], raw[first+1:second], raw[second+1:]
 	if h64 == "" || s64 == "" || strings.IndexByte(s64, '.') >= 0 {
-		return nil, ErrMalformed
+		return ErrMalformed
 	}
 	header, err := b64url.DecodeString(h64)
 	if err != nil {
-		return nil, ErrBadBase64
+		return ErrBadBase64
 	}
 	payload, err := b64url.DecodeString(p64)
 	if err != nil {
-		return nil, ErrBadBase64
+		return ErrBadBase64
 	}
 	sig, err := b64url.DecodeString(s64)
 	if err != nil {
-		return nil, ErrBadBase64
+		return ErrBadBase64
 	}
-	// RFC 8259 §8.1: JSON is UTF-8. Parsers differ on invalid bytes (replace or reject), so
-	// a token that carries some means different things to different readers: refused.
-	if !utf8.Valid(header) || strictjson.TooDeep(header) || !gjson.ValidBytes(header) {
-		return nil, ErrBadJSON
+	h, err := jsonObject(header)
+	if err != nil {
+		return err
 	}
-	h := gjson.ParseBytes(header)
-	if !h.IsObject() {
-		return nil, ErrBadJSON
+	members, dup := strictjson.Members(t.memberBuf[:0], h)
+	if dup != "" {
+		return ErrDuplicateMember
 	}
-	if strictjson.DuplicateMember(h) != "" {
-		return nil, ErrDuplicateMember
-	}
-	t := &jws{signingInput: raw[:second], payload: payload, signature: sig}
-	var bad error
-	h.ForEach(func(key, v gjson.Result) bool {
-		switch key.String() {
+	t.jws = jws{signingInput: raw[:second], payload: payload, signature: sig}
+	for _, m := range members {
+		v := m.Value
+		switch m.Name {
 		case "alg":
 			if v.Type != gjson.String {
-				bad = ErrAlgNotAllowed
-				return false
+				return ErrAlgNotAllowed
 			}
 			t.alg = v.Str
 		case "kid":
 			if v.Type != gjson.String {
-				bad = ErrBadJSON
-				return false
+				return ErrBadJSON
 			}
 			t.kid, t.hasKid = v.Str, true
 		case "typ":
 			if v.Type != gjson.String {
-				bad = ErrBadJSON
-				return false
+				return ErrBadJSON
 			}
 			t.typ = v.Str
 		case "crit":
-			bad = ErrUnsupportedHeader
-			return false
+			return ErrUnsupportedHeader
 		case "b64":
 			if v.Type != gjson.True {
-				bad = ErrUnsupportedHeader
-				return false
+				return ErrUnsupportedHeader
 			}
 		}
-		return true
-	})
-	if bad != nil {
-		return nil, bad
 	}
 	if t.alg == "" {
-		return nil, ErrAlgNotAllowed
+		return ErrAlgNotAllowed
 	}
-	return t, nil
+	return nil
+}
+
+// jsonObject checks that doc is a JSON object that jwtguard will read: UTF-8 (RFC 8259
+// §8.1; parsers differ on invalid bytes, replacing or rejecting them, so a token that
+// carries some means different things to different readers), nested at most
+// strictjson.MaxNesting deep, and valid.
+func jsonObject(doc []byte) (gjson.Result, error) {
+	if !utf8.Valid(doc) || strictjson.TooDeep(doc) || !gjson.ValidBytes(doc) {
+		return gjson.Result{}, ErrBadJSON
+	}
+	o := gjson.ParseBytes(doc)
+	if !o.IsObject() {
+		return gjson.Result{}, ErrBadJSON
+	}
+	return o, nil
 }
 
 // Token is a parsed JWT (RFC 7519): a JWS whose payload is a JSON object of claims. Parse
 // does not verify it; call VerifySignature and ValidateClaims.
 type Token struct {
 	jws
-	claims gjson.Result // the payload object
-	// Claims read once at Parse; raw gjson values are kept for type checks.
+	// claims are the payload's members, read in one walk at Parse: every later read of a
+	// claim is a scan of this slice, not of the JSON.
+	claims []strictjson.Member
+	// Registered claims, kept as raw gjson values for their type checks.
 	iss, aud, exp, nbf, iat gjson.Result
+	// memberBuf holds the header's members during parseJWS, then the claims of a typical
+	// token (up to 16 members) without another allocation.
+	memberBuf [16]strictjson.Member
 }
 
 // Parse parses a compact JWS JWT. The payload must be a JSON object without duplicate
@@ -138,36 +154,33 @@ type Token struct {
 // parser that keeps the other copy (the upstream, a log pipeline), so any duplicate is
 // refused, not only duplicates of registered claims.
 func Parse(raw string, lim Limits) (*Token, error) {
-	j, err := parseJWS(raw, lim)
+	t := new(Token)
+	if err := t.parseJWS(raw, lim); err != nil {
+		return nil, err
+	}
+	claims, err := jsonObject(t.payload)
 	if err != nil {
 		return nil, err
 	}
-	if !utf8.Valid(j.payload) || strictjson.TooDeep(j.payload) || !gjson.ValidBytes(j.payload) {
-		return nil, ErrBadJSON
-	}
-	claims := gjson.ParseBytes(j.payload)
-	if !claims.IsObject() {
-		return nil, ErrBadJSON
-	}
-	if strictjson.DuplicateMember(claims) != "" {
+	members, dup := strictjson.Members(t.memberBuf[:0], claims)
+	if dup != "" {
 		return nil, ErrDuplicateMember
 	}
-	t := &Token{jws: *j, claims: claims}
-	claims.ForEach(func(key, v gjson.Result) bool {
-		switch key.String() {
+	t.claims = members
+	for _, m := range members {
+		switch m.Name {
 		case "iss":
-			t.iss = v
+			t.iss = m.Value
 		case "aud":
-			t.aud = v
+			t.aud = m.Value
 		case "exp":
-			t.exp = v
+			t.exp = m.Value
 		case "nbf":
-			t.nbf = v
+			t.nbf = m.Value
 		case "iat":
-			t.iat = v
+			t.iat = m.Value
 		}
-		return true
-	})
+	}
 	return t, nil
 }
 
@@ -192,23 +205,27 @@ func (t *Token) Issuer() (string, bool) {
 // or a boolean, for copying into a request header. Objects, arrays and null are not text.
 // Strings with control characters are refused: they cannot be header values.
 func (t *Token) ClaimText(name string) (string, bool) {
-	var out string
-	ok := false
-	t.claims.ForEach(func(key, v gjson.Result) bool {
-		if key.String() != name {
-			return true
+	v, found := t.claim(name)
+	if !found {
+		return "", false
+	}
+	switch v.Type {
+	case gjson.String:
+		return v.Str, !hasControl(v.Str)
+	case gjson.Number, gjson.True, gjson.False:
+		return v.Raw, true
+	}
+	return "", false
+}
+
+// claim is the value of the top-level claim name.
+func (t *Token) claim(name string) (gjson.Result, bool) {
+	for _, m := range t.claims {
+		if m.Name == name {
+			return m.Value, true
 		}
-		switch v.Type {
-		case gjson.String:
-			out, ok = v.Str, !hasControl(v.Str)
-		case gjson.Number:
-			out, ok = v.Raw, true
-		case gjson.True, gjson.False:
-			out, ok = v.Raw, true
-		}
-		return false
-	})
-	return out, ok
+	}
+	return gjson.Result{}, false
 }
 
 func hasControl(s string) bool {
@@ -237,25 +254,20 @@ func (t *Token) Scopes(claimNames []string) []string {
 		out = append(out, s)
 	}
 	for _, name := range claimNames {
-		t.claims.ForEach(func(key, v gjson.Result) bool {
-			if key.String() != name {
-				return true
+		v, _ := t.claim(name)
+		switch {
+		case v.Type == gjson.String:
+			for _, s := range strings.Fields(v.Str) {
+				add(s)
 			}
-			switch {
-			case v.Type == gjson.String:
-				for _, s := range strings.Fields(v.Str) {
-					add(s)
+		case v.IsArray():
+			v.ForEach(func(_, e gjson.Result) bool {
+				if e.Type == gjson.String && !strings.ContainsAny(e.Str, " \t\r\n") {
+					add(e.Str)
 				}
-			case v.IsArray():
-				v.ForEach(func(_, e gjson.Result) bool {
-					if e.Type == gjson.String && !strings.ContainsAny(e.Str, " \t\r\n") {
-						add(e.Str)
-					}
-					return true
-				})
-			}
-			return false
-		})
+				return true
+			})
+		}
 	}
 	return out
 }

@@ -57,6 +57,10 @@ type Result struct {
 	FetchesWhileDown int64
 	// Memory samples: the largest worker linear memory after each tenth of the run.
 	MemoryMiB []float64
+	// HeapMiB: the guests' Go heap, all VMs together (gauge jwtguard.vm.heap_bytes), and
+	// CacheEntries (gauge jwtguard.cache.entries), sampled with MemoryMiB.
+	HeapMiB      []float64
+	CacheEntries []int64
 	// CountersTotal is allowed + allowed_open_route + every rejected.<reason>: it must equal
 	// Requests (each request counted exactly once).
 	CountersTotal int64
@@ -431,10 +435,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 					for _, m := range mem[:len(mem)-1] {
 						largest = max(largest, m)
 					}
+					stats := gauges(h.StatsText())
+					heap := float64(stats["jwtguard.vm.heap_bytes"]) / (1 << 20)
 					mu.Lock()
 					res.MemoryMiB = append(res.MemoryMiB, float64(largest)/(1<<20))
+					res.HeapMiB = append(res.HeapMiB, heap)
+					res.CacheEntries = append(res.CacheEntries, stats["jwtguard.cache.entries"])
 					mu.Unlock()
-					say("  %d requests, %s, largest worker memory %.1f MiB, wrong %d", n, time.Since(start).Round(time.Second), float64(largest)/(1<<20), res.Wrong)
+					say("  %d requests, %s, largest worker memory %.1f MiB, Go heap (all VMs) %.1f MiB, cache entries %d, wrong %d",
+						n, time.Since(start).Round(time.Second), float64(largest)/(1<<20), heap, stats["jwtguard.cache.entries"], res.Wrong)
 				}
 			}
 		}()
@@ -444,16 +453,27 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.FailedVMs = plugin.Failed()
 	res.PanicLogs = int(panicLogs.Load())
 	res.Fetches, res.FetchesWhileDown = id.fetches.Load(), id.downFetch.Load()
-	for _, line := range strings.Split(h.StatsText(), "\n") {
+	for name, v := range gauges(h.StatsText()) {
+		if name == "jwtguard.allowed" || name == "jwtguard.allowed_open_route" || strings.HasPrefix(name, "jwtguard.rejected.") {
+			res.CountersTotal += v
+		}
+	}
+	return res, nil
+}
+
+// gauges reads the host's stats text ("name: value" lines), counters and gauges alike.
+func gauges(text string) map[string]int64 {
+	out := map[string]int64{}
+	for _, line := range strings.Split(text, "\n") {
 		name, value, ok := strings.Cut(line, ": ")
-		if !ok || !(name == "jwtguard.allowed" || name == "jwtguard.allowed_open_route" || strings.HasPrefix(name, "jwtguard.rejected.")) {
+		if !ok {
 			continue
 		}
 		var v int64
 		fmt.Sscan(value, &v)
-		res.CountersTotal += v
+		out[name] = v
 	}
-	return res, nil
+	return out
 }
 
 // verdict is "200" for a request that reached the upstream, or "<status> <reason>" for a

@@ -4,15 +4,24 @@ package strictjson
 
 import "github.com/tidwall/gjson"
 
-// DuplicateMember returns a member name that appears twice in object o, or "". JSON parsers
-// disagree on which duplicate wins (RFC 8259 §4), so a document with one means different
-// things to different readers and is refused (RFC 7515 §5.2 step 4 for JWS headers).
-// Names are compared after unescaping, so "exp" and "\u0065xp" are the same member.
-func DuplicateMember(o gjson.Result) string {
-	var seen []string
+// Member is one name/value pair of a JSON object; Name is unescaped.
+type Member struct {
+	Name  string
+	Value gjson.Result
+}
+
+// Members appends the members of object o to dst, in document order, and returns the first
+// member name that appears twice, or "" (then the members appended are incomplete). JSON
+// parsers disagree on which duplicate wins (RFC 8259 §4), so a document with one means
+// different things to different readers and is refused (RFC 7515 §5.2 step 4 for JWS
+// headers). Names are compared after unescaping, so "exp" and "\u0065xp" are the same
+// member. It is one walk of the object: callers read every member they need from the result
+// instead of walking the JSON again, which in wasm costs ~3 µs per walk of a token payload.
+func Members(dst []Member, o gjson.Result) ([]Member, string) {
+	start := len(dst)
 	var seenMap map[string]struct{}
 	dup := ""
-	o.ForEach(func(key, _ gjson.Result) bool {
+	o.ForEach(func(key, value gjson.Result) bool {
 		name := key.String()
 		if seenMap != nil {
 			if _, ok := seenMap[name]; ok {
@@ -20,25 +29,31 @@ func DuplicateMember(o gjson.Result) string {
 				return false
 			}
 			seenMap[name] = struct{}{}
-			return true
-		}
-		for _, s := range seen {
-			if s == name {
-				dup = name
-				return false
+		} else {
+			for _, m := range dst[start:] {
+				if m.Name == name {
+					dup = name
+					return false
+				}
 			}
 		}
-		seen = append(seen, name)
+		dst = append(dst, Member{Name: name, Value: value})
 		// A linear scan is cheapest for the handful of members a token has; a map bounds
 		// the cost for hostile documents with thousands.
-		if len(seen) > 16 {
-			seenMap = make(map[string]struct{}, 2*len(seen))
-			for _, s := range seen {
-				seenMap[s] = struct{}{}
+		if seenMap == nil && len(dst)-start > 16 {
+			seenMap = make(map[string]struct{}, 2*(len(dst)-start))
+			for _, m := range dst[start:] {
+				seenMap[m.Name] = struct{}{}
 			}
 		}
 		return true
 	})
+	return dst, dup
+}
+
+// DuplicateMember returns a member name that appears twice in object o, or "" (see Members).
+func DuplicateMember(o gjson.Result) string {
+	_, dup := Members(nil, o)
 	return dup
 }
 

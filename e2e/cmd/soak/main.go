@@ -44,14 +44,20 @@ func main() {
 	fmt.Printf("panic log lines     %d\n", r.PanicLogs)
 	fmt.Printf("counters total      %d (must equal requests)\n", r.CountersTotal)
 	fmt.Printf("JWKS fetches        %d (%d while the IdP was down)\n", r.Fetches, r.FetchesWhileDown)
-	mem := make([]string, len(r.MemoryMiB))
-	for i, m := range r.MemoryMiB {
-		mem[i] = fmt.Sprintf("%.1f", m)
-	}
-	fmt.Printf("worker memory MiB   %s (largest worker, after each tenth)\n", strings.Join(mem, " "))
+	fmt.Printf("worker memory MiB   %s (largest worker's linear memory, after each tenth)\n", join(r.MemoryMiB, "%.1f"))
+	fmt.Printf("Go heap MiB         %s (all VMs, gauge jwtguard.vm.heap_bytes)\n", join(r.HeapMiB, "%.1f"))
+	fmt.Printf("cache entries       %s (all VMs, gauge jwtguard.cache.entries)\n", join(r.CacheEntries, "%d"))
 	if r.Wrong > 0 || r.FailedVMs > 0 || r.PanicLogs > 0 || r.CountersTotal != int64(r.Requests) {
 		os.Exit(1)
 	}
+}
+
+func join[T any](values []T, format string) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = fmt.Sprintf(format, v)
+	}
+	return strings.Join(s, " ")
 }
 
 func splitEnv(s string) []string {
