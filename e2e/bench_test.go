@@ -229,10 +229,10 @@ func floorModule(b *testing.B) api.Module {
 	}
 	code, _ := os.ReadFile(out)
 	ctx := context.Background()
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler())
+	rt := envoyhost.NewRuntime(ctx) // the plugin's engine and linear-memory backing
 	b.Cleanup(func() { rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	m, err := rt.InstantiateWithConfig(ctx, code, config)
+	m, err := rt.InstantiateWithConfig(envoyhost.WithReservedMemory(ctx), code, config)
 	if err != nil {
 		b.Fatal(err)
 	}

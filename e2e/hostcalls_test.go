@@ -3,9 +3,12 @@ package e2e
 import (
 	"context"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/jwtguard/jwtguard/e2e/envoyhost"
+	"github.com/jwtguard/jwtguard/internal/mint"
 )
 
 func guestPlugin(t *testing.T, profile envoyhost.Profile) (*envoyhost.Plugin, *logSink) {
@@ -90,5 +93,64 @@ func TestEnvironmentVariables(t *testing.T) {
 	r := p.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/env", Authority: "x"}, (&upstreamRecorder{}).serve)
 	if want := "GOGC=400 JWTGUARD_GUEST=a=b n=2"; string(r.Body) != want {
 		t.Fatalf("guest saw %q, want %q", r.Body, want)
+	}
+}
+
+// TestPre533TrapsOnceTheCollectorHasRun pins why README asks for a cpp-host with #533: the
+// plugin never sleeps, but Go's runtime reaches poll_oneoff by itself once its garbage
+// collector has been busy (restarting the world after a stop polls for I/O), and a pre-#533
+// host answers ENOSYS, which the runtime treats as fatal (golang/go#78513), or refuses the
+// call outright when it comes during proxy_on_memory_allocate (notes §1.11). New tokens make
+// garbage quickly; with #533 the same stream is served to the end.
+func TestPre533TrapsOnceTheCollectorHasRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_WASM", "."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],"local_jwks":` + string(mint.JWKS(e2eKeys.EC)) + `}},
+	  "rules":[{"match":{"prefix":"/"},"require":{}}]}`
+	const requests = 3000
+	for _, tc := range []struct {
+		profile envoyhost.Profile
+		traps   bool
+	}{{envoyhost.Post533, false}, {envoyhost.Pre533, true}} {
+		t.Run(tc.profile.String(), func(t *testing.T) {
+			ctx := context.Background()
+			var logs strings.Builder
+			h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, Inline: true, ManualTicks: true, Profile: tc.profile,
+				Log: func(_ int, msg string) { logs.WriteString(msg + "\n") }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close(ctx)
+			p, err := h.LoadPlugin(ctx, code, envoyhost.PluginConfig{Name: "jwtguard", Configuration: []byte(cfg)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			served := 0
+			for ; served < requests; served++ {
+				tok := tokenFor(t, e2eKeys.EC, map[string]any{"jti": strconv.Itoa(served)})
+				r := p.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/x", Authority: "api", Headers: [][2]string{auth(tok)}}, (&upstreamRecorder{}).serve)
+				if r.Status != 200 {
+					if r.Status != 503 || r.Details != "wasm_fail_stream" {
+						t.Fatalf("request %d: %d %s (%s), want 200 or a failed VM's 503", served, r.Status, r.Body, r.Details)
+					}
+					break
+				}
+			}
+			trapped := served < requests
+			if trapped != tc.traps {
+				t.Fatalf("served %d of %d new tokens, trapped %v, want trapped %v\n%s", served, requests, trapped, tc.traps, logs.String())
+			}
+			// Either "fatal error: poll_oneoff failed" (ENOSYS), or the host refusing the call
+			// inside proxy_on_memory_allocate, where pre-#533 hosts allow no poll_oneoff.
+			if trapped && !strings.Contains(logs.String(), "poll_oneoff") {
+				t.Fatalf("the VM failed after %d requests, but not in poll_oneoff:\n%.3000s", served, logs.String())
+			}
+			t.Logf("%s: served %d of %d new tokens", tc.profile, served, requests)
+		})
 	}
 }

@@ -32,7 +32,7 @@ func defineMetrics() metrics {
 		fetchFailed:       abi.DefineCounter("jwtguard.jwks.fetch_failure"),
 		held:              abi.DefineGauge("jwtguard.held_requests"),
 		cacheEntries:      abi.DefineGauge("jwtguard.cache.entries"),
-		heapBytes:         abi.DefineGauge("jwtguard.vm.heap_bytes"),
+		heapBytes:         abi.DefineGauge("jwtguard.vm.heap_live_bytes"),
 		rejectedByReason:  map[string]abi.Counter{},
 		keysAgeByProvider: map[string]abi.Gauge{},
 	}

@@ -8,7 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
-	"runtime"
+	runtimemetrics "runtime/metrics"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -50,6 +50,7 @@ type pluginState struct {
 	heldCount        int
 	vmNonce          uint64 // tells this VM's lease from other VMs'
 	metrics          metrics
+	heapLive         [1]runtimemetrics.Sample // /gc/heap/live:bytes, read on each tick
 	now              func() time.Time
 }
 
@@ -80,6 +81,7 @@ func (pl *pluginState) init(cfg *config.Config) {
 	pl.realm = cfg.Realm
 	pl.tokenLimits = jwtverify.Limits{MaxTokenBytes: cfg.Limits.MaxTokenBytes}
 	pl.cache = newTokenCache(cfg.Limits.CacheEntries)
+	pl.heapLive[0].Name = "/gc/heap/live:bytes"
 	pl.byIssuer = make(map[string]*providerState, len(cfg.Providers))
 	pl.claimHeaderNames = map[string]struct{}{}
 	var nonce [8]byte
@@ -166,12 +168,16 @@ func (pl *pluginState) OnTick() {
 	pl.metrics.reportedHeld = int64(pl.heldCount)
 	pl.metrics.cacheEntries.Add(int64(pl.cache.len()) - pl.metrics.reportedCache)
 	pl.metrics.reportedCache = int64(pl.cache.len())
-	// The Go heap of this VM (bytes of live and not yet swept objects): a VM's linear memory
-	// never shrinks, so this is the figure that shows whether memory is held or merely was.
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	pl.metrics.heapBytes.Add(int64(ms.HeapAlloc) - pl.metrics.reportedHeap)
-	pl.metrics.reportedHeap = int64(ms.HeapAlloc)
+	// The Go heap this VM's last garbage collection found live: a VM's linear memory never
+	// shrinks, so this is the figure that shows whether memory is held or merely was. Read
+	// through runtime/metrics, not runtime.ReadMemStats: ReadMemStats stops the world, and
+	// restarting it polls for I/O with a WASI poll_oneoff, which hosts before cpp-host #533
+	// do not provide (the VM traps; found by the pre-#533 e2e profile).
+	runtimemetrics.Read(pl.heapLive[:])
+	if live := pl.heapLive[0].Value; live.Kind() == runtimemetrics.KindUint64 {
+		pl.metrics.heapBytes.Add(int64(live.Uint64()) - pl.metrics.reportedHeap)
+		pl.metrics.reportedHeap = int64(live.Uint64())
+	}
 }
 
 func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {

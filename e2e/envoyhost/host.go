@@ -82,6 +82,13 @@ type stat struct {
 // takes seconds, instantiating it milliseconds.
 var compilationCache = wazero.NewCompilationCache()
 
+// NewRuntime is the wasm engine of a host: wazero's compiler (V8 compiles too), the
+// compilation cache, and cpp-host's 1 GiB cap on linear memory.
+func NewRuntime(ctx context.Context) wazero.Runtime {
+	return wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(false).
+		WithCompilationCache(compilationCache).WithMemoryLimitPages(maxWasmMemoryPages))
+}
+
 // New starts a host. Close releases it.
 func New(ctx context.Context, opts Options) (*Host, error) {
 	if opts.Workers <= 0 {
@@ -91,8 +98,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		opts.Log = func(int, string) {}
 	}
 	h := &Host{opts: opts, started: time.Now(), shared: map[string]map[string]*sharedEntry{}, casNext: 1, stats: map[string]*stat{}}
-	h.rt = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(false).
-		WithCompilationCache(compilationCache))
+	h.rt = NewRuntime(ctx)
 	if err := h.wasiModule(ctx, h.rt); err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func (p *Plugin) newVM(ctx context.Context, name string) (*VM, error) {
 	vm := &VM{p: p, name: name, tasks: make(chan func(), 1024), nextID: rootID + 1, streams: map[uint32]*stream{},
 		nextToken: 4, metricIDs: map[uint32]string{}, metricNext: [3]uint32{1, 1, 1}}
 	vm.restricted = restrictedInitialize(h.opts.Profile)
-	cctx := context.WithValue(ctx, vmKey{}, vm)
+	cctx := WithReservedMemory(context.WithValue(ctx, vmKey{}, vm))
 	mod, err := h.rt.InstantiateModule(cctx, p.compiled, wazero.NewModuleConfig().WithName(modName).WithStartFunctions())
 	if err != nil {
 		return nil, err

@@ -57,7 +57,7 @@ type Result struct {
 	FetchesWhileDown int64
 	// Memory samples: the largest worker linear memory after each tenth of the run.
 	MemoryMiB []float64
-	// HeapMiB: the guests' Go heap, all VMs together (gauge jwtguard.vm.heap_bytes), and
+	// HeapMiB: the guests' Go heap, all VMs together (gauge jwtguard.vm.heap_live_bytes), and
 	// CacheEntries (gauge jwtguard.cache.entries), sampled with MemoryMiB.
 	HeapMiB      []float64
 	CacheEntries []int64
@@ -436,7 +436,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 						largest = max(largest, m)
 					}
 					stats := gauges(h.StatsText())
-					heap := float64(stats["jwtguard.vm.heap_bytes"]) / (1 << 20)
+					heap := float64(stats["jwtguard.vm.heap_live_bytes"]) / (1 << 20)
 					mu.Lock()
 					res.MemoryMiB = append(res.MemoryMiB, float64(largest)/(1<<20))
 					res.HeapMiB = append(res.HeapMiB, heap)

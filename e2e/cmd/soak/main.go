@@ -45,7 +45,7 @@ func main() {
 	fmt.Printf("counters total      %d (must equal requests)\n", r.CountersTotal)
 	fmt.Printf("JWKS fetches        %d (%d while the IdP was down)\n", r.Fetches, r.FetchesWhileDown)
 	fmt.Printf("worker memory MiB   %s (largest worker's linear memory, after each tenth)\n", join(r.MemoryMiB, "%.1f"))
-	fmt.Printf("Go heap MiB         %s (all VMs, gauge jwtguard.vm.heap_bytes)\n", join(r.HeapMiB, "%.1f"))
+	fmt.Printf("Go heap MiB         %s (all VMs, gauge jwtguard.vm.heap_live_bytes)\n", join(r.HeapMiB, "%.1f"))
 	fmt.Printf("cache entries       %s (all VMs, gauge jwtguard.cache.entries)\n", join(r.CacheEntries, "%d"))
 	if r.Wrong > 0 || r.FailedVMs > 0 || r.PanicLogs > 0 || r.CountersTotal != int64(r.Requests) {
 		os.Exit(1)
