@@ -58,9 +58,11 @@ func TestSoakShort(t *testing.T) {
 // TestRegressionGCStallsInReactor pins the memory growth the 10^6-request soak found: with
 // exported calls that never yield, the guest's garbage collector could stay in its mark
 // phase (its background workers never ran), and a worker's linear memory grew without bound
-// — 10 MiB to 43 MiB in this very run, and to 228 MiB over 10^6 requests — while its live
+// — 10 MiB to 43 MiB in a run like this one, and to 228 MiB over 10^6 requests — while its live
 // heap stayed near 8 MiB. The binding now yields to the Go scheduler after each stream and
-// tick (internal/abi yieldToRuntime); memory must level off once the cache is full.
+// tick (internal/abi yieldToRuntime); memory must level off once the cache is full. The
+// stall depends on timing: on an unloaded machine the old binary fails this test every time
+// (10 → 43 MiB); with other processes competing for the CPU it may not show.
 func TestRegressionGCStallsInReactor(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
@@ -77,11 +79,12 @@ func TestRegressionGCStallsInReactor(t *testing.T) {
 	if r.Wrong != 0 || r.FailedVMs != 0 {
 		t.Fatalf("%d wrong verdicts, %d failed VMs", r.Wrong, r.FailedVMs)
 	}
-	// By 30% of the run every token has been seen and cached; after that memory may settle
-	// but not climb: the failure grew it 4× between here and the end.
-	settled, last := r.MemoryMiB[2], r.MemoryMiB[len(r.MemoryMiB)-1]
+	// By 40% of the run each worker has drawn ~8000 times from the 5000 tokens and cached
+	// about 4000 of them (the cache holds them all); after that memory may grow by the last
+	// entries (~1 KiB each) but not climb: the failure grew it 4× between here and the end.
+	settled, last := r.MemoryMiB[3], r.MemoryMiB[len(r.MemoryMiB)-1]
 	if last > settled*1.25 {
-		t.Fatalf("worker linear memory grew from %.1f MiB (30%%) to %.1f MiB (end): %v", settled, last, r.MemoryMiB)
+		t.Fatalf("worker linear memory grew from %.1f MiB (40%%) to %.1f MiB (end): %v", settled, last, r.MemoryMiB)
 	}
 	t.Logf("worker memory MiB %v", r.MemoryMiB)
 }

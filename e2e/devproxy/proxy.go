@@ -39,7 +39,9 @@ func Start(ctx context.Context, cfg *Config, opts Options) (*Proxy, error) {
 	for name, c := range cfg.Clusters {
 		clusters[name] = &envoyhost.Cluster{Address: c.Address, TLS: c.TLS, SNI: c.SNI}
 	}
-	h, err := envoyhost.New(ctx, envoyhost.Options{Profile: opts.Profile, Workers: opts.Concurrency, Clusters: clusters, Log: opts.Log})
+	// Locked: a connection's goroutine runs the VM's callbacks itself, as an Envoy worker
+	// thread does, rather than handing each one to the VM's goroutine and waiting.
+	h, err := envoyhost.New(ctx, envoyhost.Options{Profile: opts.Profile, Workers: opts.Concurrency, Clusters: clusters, Log: opts.Log, Locked: true})
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,11 @@ type Options struct {
 	// measure the plugin and the hostcalls rather than goroutine hand-offs. Not for
 	// concurrent use.
 	Inline bool
+	// Locked runs each VM's work on whichever goroutine has it, one at a time under the VM's
+	// lock, as an Envoy worker thread runs the callbacks of the VM it owns itself: no
+	// goroutine hand-off per callback. Without it every VM has a goroutine that runs its work
+	// in the order it was queued (which Plugin.Sync relies on to wait for queued work).
+	Locked bool
 }
 
 // Host is a process with its shared data, queues and stats, like one Envoy.

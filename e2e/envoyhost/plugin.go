@@ -118,13 +118,20 @@ func (p *Plugin) Handle(ctx context.Context, req *Request, upstream Upstream) *R
 	})
 	var o outcome
 	select {
-	case o = <-s.decision:
-	case <-ctx.Done():
-		vm.post(func() { vm.finish(s) })
-		return nil
-	case <-time.After(StreamIdleTimeout):
-		vm.post(func() { vm.finish(s) })
-		return &Response{Status: 408, Body: []byte("stream timeout"), Details: "stream_idle_timeout"}
+	case o = <-s.decision: // decided during the callback (always so unless the plugin paused)
+	default:
+		idle := time.NewTimer(StreamIdleTimeout)
+		select {
+		case o = <-s.decision:
+			idle.Stop()
+		case <-ctx.Done():
+			idle.Stop()
+			vm.post(func() { vm.finish(s) })
+			return nil
+		case <-idle.C:
+			vm.post(func() { vm.finish(s) })
+			return &Response{Status: 408, Body: []byte("stream timeout"), Details: "stream_idle_timeout"}
+		}
 	}
 	resp := o.reply
 	if resp == nil {
@@ -300,6 +307,7 @@ func (p *Plugin) Close(ctx context.Context) {
 					vm.call(ctx, rootID, "proxy_on_delete", rootID)
 				}
 			}
+			vm.closed = true
 			close(done)
 		})
 		<-done

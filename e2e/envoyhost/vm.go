@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -22,6 +23,8 @@ type VM struct {
 	mod    api.Module
 	alloc  api.Function
 	tasks  chan func()
+	mu     sync.Mutex // Options.Locked: held while work runs on the VM
+	closed bool       // Options.Locked: the VM was closed; later work is dropped
 	failed bool
 
 	restricted map[string]bool // non-nil during _initialize and allocation (notes §1.2, §4)
@@ -179,10 +182,19 @@ func (vm *VM) run() {
 	vm.armTick()
 }
 
-// post queues work on the VM's thread.
+// post queues work on the VM's thread (see Options.Inline and Options.Locked for the
+// other two ways of running it).
 func (vm *VM) post(task func()) {
 	if vm.p.h.opts.Inline {
 		task()
+		return
+	}
+	if vm.p.h.opts.Locked {
+		vm.mu.Lock()
+		defer vm.mu.Unlock()
+		if !vm.closed {
+			task()
+		}
 		return
 	}
 	defer func() { _ = recover() }() // closed: the plugin is shutting down

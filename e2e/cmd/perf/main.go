@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,9 +35,22 @@ func main() {
 	concurrency := flag.Int("concurrency", 8, "HTTP clients")
 	workers := flag.Int("workers", 2, "devproxy workers")
 	churn := flag.Int("churn", 120000, "requests for the memory row (cached and uncached tokens, cache churn)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (host, devproxy, load generator) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "perf:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*wasm, *benchFile, *requests, *cold, *concurrency, *workers, *churn); err != nil {
 		fmt.Fprintln(os.Stderr, "perf:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
