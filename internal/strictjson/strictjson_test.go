@@ -57,3 +57,22 @@ func TestDuplicateMember(t *testing.T) {
 		})
 	}
 }
+
+// TestMembersAppendsInDocumentOrder: Members appends after what dst already holds, names
+// unescaped, values as gjson reads them, and only compares names among the new members.
+func TestMembersAppendsInDocumentOrder(t *testing.T) {
+	prior := []Member{{Name: "iss"}}
+	got, dup := Members(prior, gjson.Parse(`{"iss":"a","\u0073ub":"b","n":[1,2]}`))
+	if dup != "" {
+		t.Fatalf("duplicate %q reported; a name already in dst is not a duplicate", dup)
+	}
+	want := []struct{ name, raw string }{{"iss", ""}, {"iss", `"a"`}, {"sub", `"b"`}, {"n", `[1,2]`}}
+	if len(got) != len(want) {
+		t.Fatalf("%d members, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		if got[i].Name != w.name || got[i].Value.Raw != w.raw {
+			t.Errorf("member %d = %q %q, want %q %q", i, got[i].Name, got[i].Value.Raw, w.name, w.raw)
+		}
+	}
+}
