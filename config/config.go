@@ -13,6 +13,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
@@ -161,7 +162,7 @@ func Parse(doc []byte) (*Config, error) {
 	if len(strings.TrimSpace(string(doc))) == 0 {
 		return nil, &Error{[]Problem{{"", "the configuration is empty; a JSON object with providers and rules is required"}}}
 	}
-	if why := checkDocument(doc); why != "" {
+	if why := strictjson.Problem(doc); why != "" {
 		return nil, &Error{[]Problem{{"", "the configuration " + why}}}
 	}
 	r := &reader{}

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -32,21 +31,6 @@ func join(path, member string) string {
 }
 
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
-
-// checkDocument is what every JSON document read here goes through before gjson parses
-// it: UTF-8 (gjson does not check it, and configuration strings end up in headers and
-// logs), bounded nesting, then gjson's validation. It returns "" or what is wrong.
-func checkDocument(doc []byte) string {
-	switch {
-	case !utf8.Valid(doc):
-		return "is not valid UTF-8"
-	case strictjson.TooDeep(doc):
-		return "nests arrays and objects more than " + strconv.Itoa(strictjson.MaxNesting) + " deep"
-	case !gjson.ValidBytes(doc):
-		return "is not valid JSON"
-	}
-	return ""
-}
 
 // typeName is how a JSON value is named in messages.
 func typeName(v gjson.Result) string {

@@ -84,7 +84,7 @@ const (
 
 // wasmPath returns the module named by env, or builds pkg (relative to the repository root)
 // into a temporary directory.
-func wasmPath(t *testing.T, env, pkg string) string {
+func wasmPath(t testing.TB, env, pkg string) string {
 	t.Helper()
 	if p := os.Getenv(env); env != "" && p != "" {
 		return p
@@ -97,6 +97,16 @@ func wasmPath(t *testing.T, env, pkg string) string {
 		t.Fatalf("building %s: %v\n%s", pkg, err, b)
 	}
 	return out
+}
+
+// wasmCode is the module wasmPath names, read.
+func wasmCode(t testing.TB, env, pkg string) []byte {
+	t.Helper()
+	code, err := os.ReadFile(wasmPath(t, env, pkg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 func newABIHost(t *testing.T, wasmFile string) *abiHost {

@@ -48,20 +48,17 @@ type benchEnv struct {
 
 func newBenchEnv(b *testing.B) *benchEnv { return newBenchEnvCache(b, true, 10000, nil) }
 
-// newBenchEnvHandOff: the VM runs on its own goroutine, as in devproxy.
+// newBenchEnvHandOff: the VM runs on its own goroutine (envoyhost's default mode).
 func newBenchEnvHandOff(b *testing.B) *benchEnv { return newBenchEnvCache(b, false, 10000, nil) }
 
-// newBenchEnvCache: inline runs the VM on the benchmark's goroutine, cacheEntries is the
-// plugin's limits.cache_entries, env the VM's environment variables
+// newBenchEnvCache: locked runs the VM on the benchmark's goroutine (Options.Locked),
+// cacheEntries is the plugin's limits.cache_entries, env the VM's environment variables
 // (vm_config.environment_variables).
-func newBenchEnvCache(b *testing.B, inline bool, cacheEntries int, env []string) *benchEnv {
+func newBenchEnvCache(b *testing.B, locked bool, cacheEntries int, env []string) *benchEnv {
 	b.Helper()
-	code, err := os.ReadFile(wasmPath(&testing.T{}, "JWTGUARD_WASM", "."))
-	if err != nil {
-		b.Fatal(err)
-	}
+	code := wasmCode(b, "JWTGUARD_WASM", ".")
 	ctx := context.Background()
-	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true, Inline: inline})
+	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true, Locked: locked})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -185,10 +182,7 @@ func BenchmarkWasmStartVM(b *testing.B) {
 // BenchmarkWasmCompile: compiling the module to machine code, which Envoy does once per
 // plugin load (wazero's compiler here; V8 in Envoy is lazier).
 func BenchmarkWasmCompile(b *testing.B) {
-	code, err := os.ReadFile(wasmPath(&testing.T{}, "JWTGUARD_WASM", "."))
-	if err != nil {
-		b.Fatal(err)
-	}
+	code := wasmCode(b, "JWTGUARD_WASM", ".")
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -11,10 +10,7 @@ import (
 
 func loadGuest(t *testing.T, profile envoyhost.Profile, pkg string) (*envoyhost.Plugin, string, error) {
 	t.Helper()
-	code, err := os.ReadFile(wasmPath(t, "", pkg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := wasmCode(t, "", pkg)
 	ctx := context.Background()
 	logs := &logSink{}
 	h, err := envoyhost.New(ctx, envoyhost.Options{Profile: profile, Workers: 1, ManualTicks: true, Log: logs.add})

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -105,10 +104,7 @@ func (l *logSink) text() string {
 }
 
 func pluginWasm(t *testing.T) []byte {
-	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_WASM", "."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := wasmCode(t, "JWTGUARD_WASM", ".")
 	return code
 }
 

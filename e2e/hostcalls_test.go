@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,10 +12,7 @@ import (
 
 func guestPlugin(t *testing.T, profile envoyhost.Profile) (*envoyhost.Plugin, *logSink) {
 	t.Helper()
-	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_GUEST_WASM", "./internal/abi/testdata/guest"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := wasmCode(t, "JWTGUARD_GUEST_WASM", "./internal/abi/testdata/guest")
 	ctx := context.Background()
 	logs := &logSink{}
 	h, err := envoyhost.New(ctx, envoyhost.Options{Profile: profile, Workers: 1, ManualTicks: true, Log: logs.add,
@@ -74,10 +70,7 @@ func TestPollOneoffProfiles(t *testing.T) {
 // TestEnvironmentVariables: vm_config.environment_variables reach the VM's WASI environ
 // (notes §2.15), read by the Go runtime in _initialize — how an operator sets GOGC.
 func TestEnvironmentVariables(t *testing.T) {
-	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_GUEST_WASM", "./internal/abi/testdata/guest"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := wasmCode(t, "JWTGUARD_GUEST_WASM", "./internal/abi/testdata/guest")
 	ctx := context.Background()
 	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true})
 	if err != nil {
@@ -106,10 +99,7 @@ func TestPre533TrapsOnceTheCollectorHasRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_WASM", "."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := wasmCode(t, "JWTGUARD_WASM", ".")
 	cfg := `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],"local_jwks":` + string(mint.JWKS(e2eKeys.EC)) + `}},
 	  "rules":[{"match":{"prefix":"/"},"require":{}}]}`
 	const requests = 3000
@@ -120,7 +110,7 @@ func TestPre533TrapsOnceTheCollectorHasRun(t *testing.T) {
 		t.Run(tc.profile.String(), func(t *testing.T) {
 			ctx := context.Background()
 			var logs strings.Builder
-			h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, Inline: true, ManualTicks: true, Profile: tc.profile,
+			h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, Locked: true, ManualTicks: true, Profile: tc.profile,
 				Log: func(_ int, msg string) { logs.WriteString(msg + "\n") }})
 			if err != nil {
 				t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"os"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -17,10 +16,7 @@ import (
 // TestOCILayout: the layout holds one OCI manifest whose config and single layer have the
 // media types Istio's Wasm image fetcher expects, and the layer is the .wasm byte for byte.
 func TestOCILayout(t *testing.T) {
-	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_WASM", "."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := wasmCode(t, "JWTGUARD_WASM", ".")
 	dir := t.TempDir()
 	manifest, module, err := ocilayout.Write(dir, code, "test")
 	if err != nil {

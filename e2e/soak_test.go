@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/jwtguard/jwtguard/e2e/soak"
@@ -15,10 +14,7 @@ func TestSoakShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_WASM", "."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := wasmCode(t, "JWTGUARD_WASM", ".")
 	r, err := soak.Run(context.Background(), soak.Options{Wasm: code, Requests: 20000, Concurrency: 4,
 		UniqueTokens: 2000, CacheEntries: 1000, Rotations: 3, Seed: 7})
 	if err != nil {
@@ -67,10 +63,7 @@ func TestRegressionGCStallsInReactor(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_WASM", "."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := wasmCode(t, "JWTGUARD_WASM", ".")
 	r, err := soak.Run(context.Background(), soak.Options{Wasm: code, Requests: 150000, Concurrency: 4,
 		UniqueTokens: 5000, CacheEntries: 10000, Rotations: 1, Seed: 3, Only: "unique,open"})
 	if err != nil {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -15,10 +14,7 @@ import (
 // traps, its stream and every later stream on that worker get Envoy's
 // FAIL_CLOSED 503 wasm_fail_stream (notes §1.10), with the runtime's message in the log.
 func TestPanicIsRecoveredAndTrapFailsTheVM(t *testing.T) {
-	code, err := os.ReadFile(wasmPath(t, "JWTGUARD_GUEST_WASM", "./internal/abi/testdata/guest"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := wasmCode(t, "JWTGUARD_GUEST_WASM", "./internal/abi/testdata/guest")
 	ctx := context.Background()
 	logs := &logSink{}
 	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true, Log: logs.add})

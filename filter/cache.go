@@ -29,7 +29,7 @@ type verifiedToken struct {
 // token to be byte-identical to one that was verified, which Go's map guarantees by
 // comparing keys after its (per-map seeded) hash. An earlier version keyed by the token's
 // SHA-256 to bound an entry's size; in wasm, SHA-256 has no assembly and cost ~14 µs for a
-// 700-byte token, most of a cache hit. An entry now holds its token (at most
+// 790-byte token, most of a cache hit. An entry now holds its token (at most
 // max_token_bytes, typically ~1 KiB) instead of 32 bytes.
 //
 // Unlike Envoy's cache, an entry is only honoured while its provider's key set still

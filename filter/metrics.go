@@ -13,12 +13,22 @@ type metrics struct {
 	cacheHit, cacheMiss  abi.Counter
 	fetches, fetchOK     abi.Counter
 	fetchFailed          abi.Counter
-	held, cacheEntries   abi.Gauge
-	heapBytes            abi.Gauge
-	// this VM's share already added to the process-wide gauges
-	reportedHeld, reportedCache, reportedHeap int64
-	rejectedByReason                          map[string]abi.Counter
-	keysAgeByProvider                         map[string]abi.Gauge
+	held, cacheEntries   sharedGauge
+	heapBytes            sharedGauge
+	rejectedByReason     map[string]abi.Counter
+	keysAgeByProvider    map[string]abi.Gauge
+}
+
+// sharedGauge is a proxy-wide total of which each VM knows only its own share: Envoy's
+// stats are process-wide, so every VM adds the change of its share since it last reported.
+type sharedGauge struct {
+	gauge    abi.Gauge
+	reported int64 // this VM's share already added
+}
+
+func (g *sharedGauge) report(share int64) {
+	g.gauge.Add(share - g.reported)
+	g.reported = share
 }
 
 func defineMetrics() metrics {
@@ -30,9 +40,9 @@ func defineMetrics() metrics {
 		fetches:           abi.DefineCounter("jwtguard.jwks.fetch"),
 		fetchOK:           abi.DefineCounter("jwtguard.jwks.fetch_success"),
 		fetchFailed:       abi.DefineCounter("jwtguard.jwks.fetch_failure"),
-		held:              abi.DefineGauge("jwtguard.held_requests"),
-		cacheEntries:      abi.DefineGauge("jwtguard.cache.entries"),
-		heapBytes:         abi.DefineGauge("jwtguard.vm.heap_live_bytes"),
+		held:              sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
+		cacheEntries:      sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
+		heapBytes:         sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
 		rejectedByReason:  map[string]abi.Counter{},
 		keysAgeByProvider: map[string]abi.Gauge{},
 	}

@@ -162,12 +162,8 @@ func (pl *pluginState) OnTick() {
 			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.fetchedAt) / time.Second))
 		}
 	}
-	// Envoy's stats are process-wide while each VM knows only its own share: every VM adds
-	// the change of its share since its last tick, so the gauges hold the proxy's totals.
-	pl.metrics.held.Add(int64(pl.heldCount) - pl.metrics.reportedHeld)
-	pl.metrics.reportedHeld = int64(pl.heldCount)
-	pl.metrics.cacheEntries.Add(int64(pl.cache.len()) - pl.metrics.reportedCache)
-	pl.metrics.reportedCache = int64(pl.cache.len())
+	pl.metrics.held.report(int64(pl.heldCount))
+	pl.metrics.cacheEntries.report(int64(pl.cache.len()))
 	// The Go heap this VM's last garbage collection found live: a VM's linear memory never
 	// shrinks, so this is the figure that shows whether memory is held or merely was. Read
 	// through runtime/metrics, not runtime.ReadMemStats: ReadMemStats stops the world, and
@@ -175,8 +171,7 @@ func (pl *pluginState) OnTick() {
 	// do not provide (the VM traps; found by the pre-#533 e2e profile).
 	runtimemetrics.Read(pl.heapLive[:])
 	if live := pl.heapLive[0].Value; live.Kind() == runtimemetrics.KindUint64 {
-		pl.metrics.heapBytes.Add(int64(live.Uint64()) - pl.metrics.reportedHeap)
-		pl.metrics.reportedHeap = int64(live.Uint64())
+		pl.metrics.heapBytes.report(int64(live.Uint64()))
 	}
 }
 

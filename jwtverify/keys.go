@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"math/big"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -90,11 +89,8 @@ var b64url = base64.RawURLEncoding.Strict()
 // skipped one by one with a reason; a set left with no usable key is an error
 // (ErrKeySetEmpty), and so is a document that is not a JWK Set (ErrBadJWKS).
 func ParseJWKS(doc []byte) (*KeySet, error) {
-	if strictjson.TooDeep(doc) {
-		return nil, withDetail(reasonBadJWKS, "nests arrays and objects more than "+strconv.Itoa(strictjson.MaxNesting)+" deep")
-	}
-	if !utf8.Valid(doc) || !gjson.ValidBytes(doc) {
-		return nil, withDetail(reasonBadJWKS, "not valid UTF-8 JSON")
+	if problem := strictjson.Problem(doc); problem != "" {
+		return nil, withDetail(reasonBadJWKS, problem)
 	}
 	root := gjson.ParseBytes(doc)
 	if !root.IsObject() {

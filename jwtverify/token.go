@@ -2,7 +2,6 @@ package jwtverify
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -120,12 +119,10 @@ func (t *Token) parseJWS(raw string, lim Limits) error {
 	return nil
 }
 
-// jsonObject checks that doc is a JSON object that jwtguard will read: UTF-8 (RFC 8259
-// §8.1; parsers differ on invalid bytes, replacing or rejecting them, so a token that
-// carries some means different things to different readers), nested at most
-// strictjson.MaxNesting deep, and valid.
+// jsonObject checks that doc is a JSON object that jwtguard will read (strictjson.Problem:
+// a token whose JSON one parser would read differently from another is refused).
 func jsonObject(doc []byte) (gjson.Result, error) {
-	if !utf8.Valid(doc) || strictjson.TooDeep(doc) || !gjson.ValidBytes(doc) {
+	if strictjson.Problem(doc) != "" {
 		return gjson.Result{}, ErrBadJSON
 	}
 	o := gjson.ParseBytes(doc)

@@ -45,15 +45,12 @@ type Options struct {
 	ManualTicks bool
 	// Now overrides the wall clock (tests).
 	Now func() time.Time
-	// Inline runs each VM's work on the calling goroutine instead of the VM's own: for
-	// benchmarks that drive one request at a time and make no http calls, so that they
-	// measure the plugin and the hostcalls rather than goroutine hand-offs. Not for
-	// concurrent use.
-	Inline bool
 	// Locked runs each VM's work on whichever goroutine has it, one at a time under the VM's
 	// lock, as an Envoy worker thread runs the callbacks of the VM it owns itself: no
-	// goroutine hand-off per callback. Without it every VM has a goroutine that runs its work
-	// in the order it was queued (which Plugin.Sync relies on to wait for queued work).
+	// goroutine hand-off per callback (devproxy, and the per-request benchmarks, which then
+	// measure the plugin and the hostcalls rather than hand-offs). Without it every VM has a
+	// goroutine that runs its work in the order it was queued (which Plugin.Sync relies on to
+	// wait for queued work).
 	Locked bool
 }
 

@@ -182,13 +182,8 @@ func (vm *VM) run() {
 	vm.armTick()
 }
 
-// post queues work on the VM's thread (see Options.Inline and Options.Locked for the
-// other two ways of running it).
+// post queues work on the VM's thread, or runs it under the VM's lock (Options.Locked).
 func (vm *VM) post(task func()) {
-	if vm.p.h.opts.Inline {
-		task()
-		return
-	}
 	if vm.p.h.opts.Locked {
 		vm.mu.Lock()
 		defer vm.mu.Unlock()

@@ -66,6 +66,16 @@ type Result struct {
 	CountersTotal int64
 }
 
+// Series formats one of a Result's per-tenth samples for printing: the values, space
+// separated, each with format.
+func Series[T any](values []T, format string) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = fmt.Sprintf(format, v)
+	}
+	return strings.Join(s, " ")
+}
+
 // request classes and the verdicts they must get.
 type class struct {
 	name   string

@@ -158,8 +158,10 @@ func proxyOnTick(rootID uint32) {
 // linear memory grew to 228 MiB with its GC count frozen; the regression test is
 // TestRegressionGCStallsInReactor in e2e). Yielding once per finished stream and per tick
 // lets each cycle complete. Gosched puts the calling goroutine back on the run queue, so
-// the scheduler always has it to return to: it never blocks and never calls poll_oneoff,
-// which Envoys before cpp-host #533 do not implement.
+// the scheduler always has it to return to and the yield itself never blocks. The
+// collector it lets run may still reach WASI poll_oneoff (restarting the world polls for
+// I/O), which Envoys before cpp-host #533 do not implement: on those hosts a busy VM traps
+// with or without this yield (TestPre533TrapsOnceTheCollectorHasRun in e2e).
 func yieldToRuntime() { runtime.Gosched() }
 
 //go:wasmexport proxy_on_queue_ready

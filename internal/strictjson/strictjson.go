@@ -2,7 +2,12 @@
 // it reads untrusted or user-written JSON (tokens, key sets, the configuration).
 package strictjson
 
-import "github.com/tidwall/gjson"
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+)
 
 // Member is one name/value pair of a JSON object; Name is unescaped.
 type Member struct {
@@ -94,4 +99,21 @@ func TooDeep(doc []byte) bool {
 		}
 	}
 	return false
+}
+
+// Problem is the check every JSON document jwtguard reads goes through before gjson parses
+// it (tokens, key sets, the configuration): UTF-8 (RFC 8259 §8.1; gjson does not check it,
+// and parsers differ on invalid bytes, replacing or rejecting them), nesting bounded by
+// MaxNesting, then gjson's validation. It returns "" or what is wrong, worded to follow the
+// document's name ("the configuration is not valid JSON").
+func Problem(doc []byte) string {
+	switch {
+	case !utf8.Valid(doc):
+		return "is not valid UTF-8"
+	case TooDeep(doc):
+		return "nests arrays and objects more than " + strconv.Itoa(MaxNesting) + " deep"
+	case !gjson.ValidBytes(doc):
+		return "is not valid JSON"
+	}
+	return ""
 }

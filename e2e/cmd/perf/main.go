@@ -127,10 +127,10 @@ func run(wasmFile, benchFile string, requests, cold, concurrency, workers, churn
 		half := r.MemoryMiB[len(r.MemoryMiB)/2-1]
 		last := r.MemoryMiB[len(r.MemoryMiB)-1]
 		rows = append(rows, row{what: fmt.Sprintf("worker linear memory, %d requests over %d distinct tokens, cache_entries %d (MiB after each tenth)", churn, 3*cache, cache),
-			measured: join(r.MemoryMiB, "%.1f"), reference: fmt.Sprintf("%.1f at half", half), ratio: fmt.Sprintf("%.2f×", last/half),
+			measured: soak.Series(r.MemoryMiB, "%.1f"), reference: fmt.Sprintf("%.1f at half", half), ratio: fmt.Sprintf("%.2f×", last/half),
 			target: "no growth once the cache is full", met: yes(last <= half*1.1)})
 		rows = append(rows, row{what: fmt.Sprintf("Go heap of the %d workers' VMs together, same run (MiB, gauge jwtguard.vm.heap_live_bytes)", workers),
-			measured: join(r.HeapMiB, "%.1f")})
+			measured: soak.Series(r.HeapMiB, "%.1f")})
 	}
 
 	fmt.Println("| measure | measured | reference | ratio | target | met |")
@@ -139,14 +139,6 @@ func run(wasmFile, benchFile string, requests, cold, concurrency, workers, churn
 		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", r.what, r.measured, r.reference, r.ratio, r.target, r.met)
 	}
 	return nil
-}
-
-func join[T any](values []T, format string) string {
-	s := make([]string, len(values))
-	for i, v := range values {
-		s[i] = fmt.Sprintf(format, v)
-	}
-	return strings.Join(s, " ")
 }
 
 func yes(ok bool) string {

@@ -44,20 +44,12 @@ func main() {
 	fmt.Printf("panic log lines     %d\n", r.PanicLogs)
 	fmt.Printf("counters total      %d (must equal requests)\n", r.CountersTotal)
 	fmt.Printf("JWKS fetches        %d (%d while the IdP was down)\n", r.Fetches, r.FetchesWhileDown)
-	fmt.Printf("worker memory MiB   %s (largest worker's linear memory, after each tenth)\n", join(r.MemoryMiB, "%.1f"))
-	fmt.Printf("Go heap MiB         %s (all VMs, gauge jwtguard.vm.heap_live_bytes)\n", join(r.HeapMiB, "%.1f"))
-	fmt.Printf("cache entries       %s (all VMs, gauge jwtguard.cache.entries)\n", join(r.CacheEntries, "%d"))
+	fmt.Printf("worker memory MiB   %s (largest worker's linear memory, after each tenth)\n", soak.Series(r.MemoryMiB, "%.1f"))
+	fmt.Printf("Go heap MiB         %s (all VMs, gauge jwtguard.vm.heap_live_bytes)\n", soak.Series(r.HeapMiB, "%.1f"))
+	fmt.Printf("cache entries       %s (all VMs, gauge jwtguard.cache.entries)\n", soak.Series(r.CacheEntries, "%d"))
 	if r.Wrong > 0 || r.FailedVMs > 0 || r.PanicLogs > 0 || r.CountersTotal != int64(r.Requests) {
 		os.Exit(1)
 	}
-}
-
-func join[T any](values []T, format string) string {
-	s := make([]string, len(values))
-	for i, v := range values {
-		s[i] = fmt.Sprintf(format, v)
-	}
-	return strings.Join(s, " ")
 }
 
 func splitEnv(s string) []string {
