@@ -11,10 +11,10 @@
 
 GO              ?= go
 GO124           ?= go1.24.13
-# Fuzzing runs with Go 1.27.1 (fetched through the module proxy like Go 1.24): before 1.27 a
+# Fuzzing runs with Go 1.27.3 (fetched through the module proxy like Go 1.24): before 1.27 a
 # duration-bounded run can end in "context deadline exceeded" with no crasher, a race in the
 # fuzz coordinator itself (golang/go#75804, fixed in 1.27), which failed CI once.
-GO_FUZZ         ?= GOTOOLCHAIN=go1.27.1 go
+GO_FUZZ         ?= GOTOOLCHAIN=go1.27.3 go
 STATICCHECK     ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BUILD           := build
 WASM            := $(BUILD)/jwtguard.wasm
