@@ -188,9 +188,8 @@ func (h *Host) LoadPlugin(ctx context.Context, code []byte, cfg PluginConfig) (*
 		return nil, fmt.Errorf("%w: Missing or unknown Proxy-Wasm ABI version", ErrPluginStart)
 	}
 	for _, f := range compiled.ImportedFunctions() {
-		module, name, _ := f.Import()
-		if !h.provides(module, name, abi) {
-			return nil, fmt.Errorf("%w: Failed to load Wasm module due to a missing import: %s.%s", ErrPluginStart, module, name)
+		if msg := h.link(f, abi); msg != "" {
+			return nil, fmt.Errorf("%w: %s", ErrPluginStart, msg)
 		}
 	}
 	if _, ok := exports["proxy_on_memory_allocate"]; !ok {
@@ -199,12 +198,21 @@ func (h *Host) LoadPlugin(ctx context.Context, code []byte, cfg PluginConfig) (*
 		}
 	}
 	p := &Plugin{h: h, cfg: cfg, compiled: compiled}
+	// The base VM: createWasm (src/wasm.cc) loads the module once and runs only its start
+	// functions; it is never given a root context, and every other VM is a clone of it that
+	// starts again from _initialize (docs/host.md#base-vm-canary-and-clones).
+	base, err := p.newVM(ctx, "base")
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: Failed to initialize Wasm code: %v", ErrPluginStart, cfg.Name, err)
+	}
+	p.base = base
 	canary, err := p.newVM(ctx, "canary")
 	if err == nil {
 		err = canary.start(ctx)
-		canary.discard(ctx) // no on_done/on_delete for the canary (notes §1.3)
+		canary.discard(ctx) // no on_done/on_delete for the canary (docs/host.md#base-vm-canary-and-clones)
 	}
 	if err != nil {
+		base.discard(ctx)
 		return nil, fmt.Errorf("%w %s: %v", ErrPluginStart, cfg.Name, err)
 	}
 	for i := 0; i <= h.opts.Workers; i++ {
@@ -236,6 +244,40 @@ func (p *Plugin) StartVM(ctx context.Context) error {
 	}
 	defer vm.discard(ctx)
 	return vm.start(ctx)
+}
+
+// link checks one import as V8's link (src/v8/v8.cc) does: the host must register the name
+// for the module's ABI ("missing import"), with the same parameter and result types
+// ("import type mismatch"). It returns Envoy's message, or "" when the import links.
+func (h *Host) link(f api.FunctionDefinition, abi string) string {
+	module, name, _ := f.Import()
+	if !h.provides(module, name, abi) {
+		return "Failed to load Wasm module due to a missing import: " + module + "." + name
+	}
+	hostModule := module
+	if module == "wasi_unstable" {
+		hostModule = "wasi_snapshot_preview1" // cpp-host registers the same functions under both names
+	}
+	def, ok := h.rt.Module(hostModule).ExportedFunctionDefinitions()[name]
+	if !ok {
+		return "Failed to load Wasm module due to a missing import: " + module + "." + name
+	}
+	if !sameTypes(def.ParamTypes(), f.ParamTypes()) || !sameTypes(def.ResultTypes(), f.ResultTypes()) {
+		return "Failed to load Wasm module due to an import type mismatch: " + module + "." + name
+	}
+	return ""
+}
+
+func sameTypes(a, b []api.ValueType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // provides reports whether the host registers module.name for a module of that ABI.

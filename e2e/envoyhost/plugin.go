@@ -15,6 +15,7 @@ type Plugin struct {
 	h        *Host
 	cfg      PluginConfig
 	compiled wazero.CompiledModule
+	base     *VM   // initialized, never started; kept until Close, as Envoy keeps its base VM
 	vms      []*VM // workers, then the main thread
 	rr       atomic.Uint64
 	closed   atomic.Bool
@@ -314,4 +315,5 @@ func (p *Plugin) Close(ctx context.Context) {
 		close(vm.tasks)
 		vm.mod.Close(ctx)
 	}
+	p.base.discard(ctx)
 }

@@ -2,6 +2,7 @@ package envoyhost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -18,14 +19,15 @@ const rootID = 1
 // VM is one module instance: one Envoy thread's copy of the plugin. Every call into it runs
 // on its own goroutine (its "thread"), one at a time.
 type VM struct {
-	p      *Plugin
-	name   string
-	mod    api.Module
-	alloc  api.Function
-	tasks  chan func()
-	mu     sync.Mutex // Options.Locked: held while work runs on the VM
-	closed bool       // Options.Locked: the VM was closed; later work is dropped
-	failed bool
+	p       *Plugin
+	name    string
+	mod     api.Module
+	alloc   api.Function
+	tasks   chan func()
+	mu      sync.Mutex // Options.Locked: held while work runs on the VM
+	closed  bool       // Options.Locked: the VM was closed; later work is dropped
+	failed  bool
+	failMsg string // the first line cpp-host would log for the trap that failed the VM
 
 	restricted map[string]bool // non-nil during _initialize and allocation (notes §1.2, §4)
 	pollCalls  int
@@ -75,21 +77,38 @@ func (p *Plugin) newVM(ctx context.Context, name string) (*VM, error) {
 		return nil, err
 	}
 	vm.mod, vm.alloc = mod, mod.ExportedFunction("proxy_on_memory_allocate")
-	// _initialize (WASI reactor), then main / __main_void if exported, all restricted.
-	for _, f := range []string{"_initialize", "main", "__main_void"} {
-		if fn := mod.ExportedFunction(f); fn != nil {
-			args := []uint64{}
-			if f == "main" {
-				args = []uint64{0, 0}
-			}
-			if _, err := fn.Call(cctx, args...); err != nil {
-				mod.Close(ctx)
-				return nil, fmt.Errorf("%s failed: %v", f, trapText(err))
-			}
+	for _, f := range startFunctions(mod, h.opts.Profile) {
+		args := []uint64{}
+		if f == "main" {
+			args = []uint64{0, 0}
+		}
+		if _, err := mod.ExportedFunction(f).Call(cctx, args...); err != nil {
+			mod.Close(ctx)
+			return nil, fmt.Errorf("%s failed: %v", f, trapText(err))
 		}
 	}
 	vm.restricted = nil
 	return vm, nil
+}
+
+// startFunctions are the exports cpp-host's WasmBase::startVm (src/wasm.cc) runs, in
+// restricted mode, when a VM starts (docs/host.md#starting-a-vm): a WASI reactor's
+// _initialize, then main(0, 0) if exported, or else __main_void (cpp-host #500, after
+// beb8a4e, so never in the Pre533 profile); a WASI command's _start when there is no
+// _initialize.
+func startFunctions(mod api.Module, p Profile) []string {
+	has := func(name string) bool { return mod.ExportedFunction(name) != nil }
+	switch {
+	case has("_initialize") && has("main"):
+		return []string{"_initialize", "main"}
+	case has("_initialize") && has("__main_void") && p == Post533:
+		return []string{"_initialize", "__main_void"}
+	case has("_initialize"):
+		return []string{"_initialize"}
+	case has("_start"):
+		return []string{"_start"}
+	}
+	return nil
 }
 
 // start creates the root context and runs vm_start and configure (notes §1.3).
@@ -121,7 +140,7 @@ func (vm *VM) discard(ctx context.Context) { vm.mod.Close(ctx) }
 // call runs an export as the current context. A trap fails the VM (notes §1.10).
 func (vm *VM) call(ctx context.Context, current uint32, name string, args ...uint64) (uint64, error) {
 	if vm.failed {
-		return 0, fmt.Errorf("VM failed")
+		return 0, errVMFailed
 	}
 	fn, ok := vm.exports[name]
 	if !ok {
@@ -139,15 +158,29 @@ func (vm *VM) call(ctx context.Context, current uint32, name string, args ...uin
 	res, err := fn.Call(context.WithValue(ctx, vmKey{}, vm), args...)
 	vm.current, vm.effective = prevCurrent, prevEffective
 	if err != nil {
-		vm.failed = true
-		vm.log(LevelCritical, fmt.Sprintf("Function: %s failed: %s", name, trapText(err)))
+		vm.fail(name, err)
+	}
+	// The VM may also have failed inside the call without the call trapping: a trap in
+	// proxy_on_memory_allocate fails the VM, and the hostcall that allocated returns (see
+	// give). cpp-host checks the VM after every callback (CHECK_FAIL in src/context.cc).
+	if vm.failed {
 		vm.failStreams()
-		return 0, err
+		return 0, fmt.Errorf("%w: %s", errVMFailed, vm.failMsg)
 	}
 	if len(res) == 0 {
 		return 0, nil
 	}
 	return res[0], nil
+}
+
+var errVMFailed = errors.New("VM failed")
+
+// fail marks the VM failed and logs what cpp-host logs when a call into the VM traps
+// (getFailMessage in src/v8/v8.cc): "Function: <export> failed: <trap>".
+func (vm *VM) fail(export string, err error) {
+	vm.failed = true
+	vm.failMsg = fmt.Sprintf("Function: %s failed: %s", export, trapText(err))
+	vm.log(LevelCritical, vm.failMsg)
 }
 
 func trapText(err error) string {
@@ -221,7 +254,11 @@ func (vm *VM) tick() {
 
 // give copies data into guest memory allocated with proxy_on_memory_allocate (in restricted
 // mode) and writes the pointer and length: 4 bytes each; empty data is (0,0) and the
-// allocator is not called (notes §2.1, §4).
+// allocator is not called (docs/host.md#memory-ownership). A trap in the allocator, including
+// a restricted hostcall made inside it, fails the VM as "Function: proxy_on_memory_allocate
+// failed", and the hostcall returns InvalidMemoryAccess to the guest, which runs on until
+// its callback returns (WasmBase::allocMemory and copyToPointerSize in
+// include/proxy-wasm/wasm.h: the failed call yields a null pointer).
 func (vm *VM) give(ctx context.Context, m api.Module, data []byte, outPtr, outLen uint32) uint32 {
 	if len(data) == 0 {
 		if !m.Memory().WriteUint32Le(outPtr, 0) || !m.Memory().WriteUint32Le(outLen, 0) {
@@ -234,7 +271,8 @@ func (vm *VM) give(ctx context.Context, m api.Module, data []byte, outPtr, outLe
 	res, err := vm.alloc.Call(ctx, uint64(len(data)))
 	vm.restricted = saved
 	if err != nil {
-		panic(err) // a trap inside the allocator traps the hostcall
+		vm.fail("proxy_on_memory_allocate", err)
+		return statusInvalidMemory
 	}
 	ptr := uint32(res[0])
 	if ptr == 0 || !m.Memory().Write(ptr, data) || !m.Memory().WriteUint32Le(outPtr, ptr) || !m.Memory().WriteUint32Le(outLen, uint32(len(data))) {

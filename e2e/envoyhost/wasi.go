@@ -3,7 +3,6 @@ package envoyhost
 import (
 	"context"
 	"crypto/rand"
-	"strings"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -43,26 +42,27 @@ const (
 	errnoNotcapab = 76
 )
 
-// restrictedInitialize is the allow-list during _initialize/main (notes §1.2).
+// restrictedInitialize is the allow-list during _initialize and main / __main_void
+// (docs/host.md#restricted-callbacks): cpp-host's WasmBase::startVm in src/wasm.cc, at
+// beb8a4e for Pre533 and f2db56a for Post533. #533 added poll_oneoff and every stub it
+// introduced, but not fd_close, fd_seek, fd_read or path_open, which stay refused.
 func restrictedInitialize(p Profile) map[string]bool {
 	m := map[string]bool{"env.emscripten_notify_memory_growth": true, "env.proxy_log": true,
 		"fd_write": true, "args_sizes_get": true, "args_get": true, "environ_sizes_get": true,
 		"environ_get": true, "fd_prestat_get": true, "fd_prestat_dir_name": true, "clock_time_get": true,
 		"random_get": true, "fd_fdstat_get": true, "fd_fdstat_set_flags": true}
 	if p == Post533 {
-		m["clock_res_get"] = true
 		m["poll_oneoff"] = true
-		m["fd_close"] = true
-		m["fd_seek"] = true
-		m["fd_read"] = true
-		m["path_open"] = true
-		m["fd_filestat_get"] = true
-		m["path_filestat_get"] = true
+		for _, n := range post533Names {
+			m[n] = true
+		}
 	}
 	return m
 }
 
-// restrictedAllocate is the allow-list inside proxy_on_memory_allocate (notes §4).
+// restrictedAllocate is the allow-list inside proxy_on_memory_allocate
+// (docs/host.md#restricted-callbacks): WasmBase::allocMemory in
+// include/proxy-wasm/wasm.h; #533 added poll_oneoff.
 func restrictedAllocate(p Profile) map[string]bool {
 	m := map[string]bool{"env.proxy_log": true, "fd_write": true, "clock_time_get": true}
 	if p == Post533 {
@@ -82,30 +82,7 @@ func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 		return vm
 	}
 	fn("fd_write", func(ctx context.Context, m api.Module, fd, iovs, iovsLen, nwritten uint32) uint32 {
-		vm := guard(ctx, "fd_write")
-		if fd != 1 && fd != 2 {
-			return errnoBadf
-		}
-		var sb strings.Builder
-		for i := uint32(0); i < iovsLen; i++ {
-			ptr, ok1 := m.Memory().ReadUint32Le(iovs + 8*i)
-			n, ok2 := m.Memory().ReadUint32Le(iovs + 8*i + 4)
-			data, ok3 := m.Memory().Read(ptr, n)
-			if !ok1 || !ok2 || !ok3 {
-				return errnoFault
-			}
-			sb.Write(data)
-		}
-		if !m.Memory().WriteUint32Le(nwritten, uint32(sb.Len())) {
-			return errnoFault
-		}
-		// fd 1 → info, fd 2 → error; one trailing newline stripped (notes §2.2).
-		level := LevelInfo
-		if fd == 2 {
-			level = LevelError
-		}
-		vm.log(level, strings.TrimSuffix(sb.String(), "\n"))
-		return errnoSuccess
+		return guard(ctx, "fd_write").writev(m, fd, iovs, iovsLen, nwritten)
 	})
 	fn("fd_read", func(ctx context.Context, fd, iovs, iovsLen, nread uint32) uint32 {
 		guard(ctx, "fd_read")
@@ -248,94 +225,4 @@ func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 	}
 	_, err := b.Instantiate(ctx)
 	return err
-}
-
-// post533Names are the stubs cpp-host #533 added (notes §2.15), registered only in that profile.
-var post533Names = []string{"path_filestat_get", "fd_filestat_get", "clock_res_get", "fd_advise", "fd_allocate",
-	"fd_datasync", "fd_sync", "fd_fdstat_set_rights", "fd_filestat_set_size", "fd_filestat_set_times", "fd_pread",
-	"fd_pwrite", "fd_readdir", "fd_renumber", "fd_tell", "path_create_directory", "path_filestat_set_times",
-	"path_link", "path_readlink", "path_remove_directory", "path_rename", "path_symlink", "path_unlink_file",
-	"sock_accept", "sock_recv", "sock_send", "sock_shutdown"}
-
-// post533Stubs: results as cpp-host HEAD gives them: most file calls succeed for fd 1 and 2
-// and give BADF otherwise; fd_pread ENOSYS; path_* and sock_* NOTSUP.
-func (h *Host) post533Stubs(fn func(string, any), guard func(context.Context, string) *VM) {
-	stdio := func(fd uint32) uint32 {
-		if fd == 1 || fd == 2 {
-			return errnoSuccess
-		}
-		return errnoBadf
-	}
-	fn("fd_advise", func(ctx context.Context, fd uint32, off, n uint64, advice uint32) uint32 {
-		guard(ctx, "fd_advise")
-		return errnoSuccess
-	})
-	fn("fd_allocate", func(ctx context.Context, fd uint32, off, n uint64) uint32 {
-		guard(ctx, "fd_allocate")
-		return stdio(fd)
-	})
-	fn("fd_datasync", func(ctx context.Context, fd uint32) uint32 { guard(ctx, "fd_datasync"); return stdio(fd) })
-	fn("fd_sync", func(ctx context.Context, fd uint32) uint32 { guard(ctx, "fd_sync"); return stdio(fd) })
-	fn("fd_fdstat_set_rights", func(ctx context.Context, fd uint32, base, inh uint64) uint32 {
-		guard(ctx, "fd_fdstat_set_rights")
-		return stdio(fd)
-	})
-	fn("fd_filestat_set_size", func(ctx context.Context, fd uint32, size uint64) uint32 {
-		guard(ctx, "fd_filestat_set_size")
-		return stdio(fd)
-	})
-	fn("fd_filestat_set_times", func(ctx context.Context, fd uint32, atim, mtim uint64, flags uint32) uint32 {
-		guard(ctx, "fd_filestat_set_times")
-		return stdio(fd)
-	})
-	fn("fd_pread", func(ctx context.Context, fd, iovs, n uint32, off uint64, nread uint32) uint32 {
-		guard(ctx, "fd_pread")
-		return errnoNosys
-	})
-	fn("fd_pwrite", func(ctx context.Context, fd, iovs, n uint32, off uint64, nwritten uint32) uint32 {
-		guard(ctx, "fd_pwrite")
-		return stdio(fd)
-	})
-	fn("fd_readdir", func(ctx context.Context, fd, buf, n uint32, cookie uint64, used uint32) uint32 {
-		guard(ctx, "fd_readdir")
-		return 20
-	})
-	fn("fd_renumber", func(ctx context.Context, fd, to uint32) uint32 { guard(ctx, "fd_renumber"); return errnoNotsup })
-	fn("fd_tell", func(ctx context.Context, fd, out uint32) uint32 { guard(ctx, "fd_tell"); return errnoSuccess })
-	notsup3 := func(name string) {
-		fn(name, func(ctx context.Context, fd, p, n uint32) uint32 { guard(ctx, name); return errnoNotsup })
-	}
-	notsup3("path_create_directory")
-	notsup3("path_remove_directory")
-	notsup3("path_unlink_file")
-	fn("path_filestat_set_times", func(ctx context.Context, fd, flags, p, n uint32, atim, mtim uint64, fst uint32) uint32 {
-		guard(ctx, "path_filestat_set_times")
-		return errnoNotsup
-	})
-	fn("path_link", func(ctx context.Context, ofd, oflags, op, on, nfd, np, nn uint32) uint32 {
-		guard(ctx, "path_link")
-		return errnoNotsup
-	})
-	fn("path_readlink", func(ctx context.Context, fd, p, n, buf, bufLen, used uint32) uint32 {
-		guard(ctx, "path_readlink")
-		return errnoNotsup
-	})
-	fn("path_rename", func(ctx context.Context, fd, op, on, nfd, np, nn uint32) uint32 {
-		guard(ctx, "path_rename")
-		return errnoNotsup
-	})
-	fn("path_symlink", func(ctx context.Context, op, on, fd, np, nn uint32) uint32 {
-		guard(ctx, "path_symlink")
-		return errnoNotsup
-	})
-	fn("sock_accept", func(ctx context.Context, fd, flags, out uint32) uint32 { guard(ctx, "sock_accept"); return errnoNotsup })
-	fn("sock_recv", func(ctx context.Context, fd, ri, riLen, riFlags, roLen, roFlags uint32) uint32 {
-		guard(ctx, "sock_recv")
-		return errnoNotsup
-	})
-	fn("sock_send", func(ctx context.Context, fd, si, siLen, siFlags, soLen uint32) uint32 {
-		guard(ctx, "sock_send")
-		return errnoNotsup
-	})
-	fn("sock_shutdown", func(ctx context.Context, fd, how uint32) uint32 { guard(ctx, "sock_shutdown"); return errnoNotsup })
 }
