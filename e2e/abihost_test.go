@@ -18,8 +18,8 @@ import (
 
 // abiHost is a deliberately small proxy-wasm host for testing our Go 1.24 binding
 // (internal/abi) on its own: it implements the hostcalls with the wire conventions of the
-// spec and Envoy (notes §2.1: 4-byte little-endian out-parameters, (0,0) for empty results,
-// the pairs format of §3.1, allocation through proxy_on_memory_allocate) and records what
+// spec and Envoy (docs/host.md#conventions-and-status-codes: 4-byte little-endian out-parameters, (0,0) for empty results,
+// the pairs format of #wire-formats, allocation through proxy_on_memory_allocate) and records what
 // the module asked for, so that tests can assert it. It is not the Envoy-faithful host.
 type abiHost struct {
 	t       *testing.T
@@ -140,7 +140,7 @@ func newABIHost(t *testing.T, wasmFile string) *abiHost {
 }
 
 // call invokes an export; current is the context whose callback runs (the effective
-// context is reset to it at every host→VM call, notes §2.14).
+// context is reset to it at every host→VM call, docs/host.md#effective-context).
 func (h *abiHost) call(name string, current uint32, args ...uint64) uint64 {
 	h.t.Helper()
 	h.current, h.effective = current, current
@@ -166,7 +166,7 @@ func (h *abiHost) read(ptr, size uint32) []byte {
 }
 
 // give copies data into memory the module allocates and writes (ptr, len) to the out
-// parameters; empty data is (0,0) without calling the allocator (notes §2.1, §4).
+// parameters; empty data is (0,0) without calling the allocator (docs/host.md#conventions-and-status-codes, #memory-ownership).
 func (h *abiHost) give(data []byte, outPtr, outLen uint32) {
 	if len(data) == 0 {
 		h.mem.WriteUint32Le(outPtr, 0)
@@ -301,7 +301,7 @@ func (h *abiHost) buildEnv(ctx context.Context, rt wazero.Runtime) {
 	})
 	fn("proxy_continue_stream", func(_ context.Context, typ uint32) uint32 {
 		h.record("proxy_continue_stream")
-		if h.effective != 1 { // from the root context: OK and nothing happens (notes §1.7)
+		if h.effective != 1 { // from the root context: OK and nothing happens (docs/host.md#pausing-continuing-and-local-replies)
 			h.continued = append(h.continued, h.effective)
 		}
 		return statusOK
@@ -313,7 +313,7 @@ func (h *abiHost) buildEnv(ctx context.Context, rt wazero.Runtime) {
 			return statusBadArgument
 		}
 		token := h.nextToken
-		h.nextToken += 4 // cpp-host: HTTP call tokens are 4, 8, 12, … (notes §2.5)
+		h.nextToken += 4 // cpp-host: HTTP call tokens are 4, 8, 12, … (docs/host.md#http-calls)
 		h.httpCalls = append(h.httpCalls, httpCall{cluster: string(h.read(up, ul)), headers: headers, timeout: timeout, token: token})
 		h.mem.WriteUint32Le(outToken, token)
 		return statusOK
@@ -390,7 +390,7 @@ func (h *abiHost) header(name string) (string, bool) {
 	return "", false
 }
 
-// startPlugin runs the root context's start as Envoy does (notes §1.3).
+// startPlugin runs the root context's start as Envoy does (docs/host.md#root-context-start).
 func (h *abiHost) startPlugin(config []byte) (vmStart, configure uint64) {
 	h.call("proxy_on_context_create", 1, 1, 0)
 	vmStart = h.call("proxy_on_vm_start", 1, 1, 0)
@@ -415,7 +415,7 @@ func (h *abiHost) finish(id uint32) {
 	h.call("proxy_on_delete", id, uint64(id))
 }
 
-// respondToCall delivers an http call's response to the root context (notes §1.8).
+// respondToCall delivers an http call's response to the root context (docs/host.md#http-calls).
 func (h *abiHost) respondToCall(token uint32, headers [][2]string, body []byte) {
 	h.callResponse = &callResponse{headers: headers, body: body}
 	h.call("proxy_on_http_call_response", 1, 1, uint64(token), uint64(len(headers)), uint64(len(body)), 0)

@@ -106,7 +106,7 @@ func TestBindingDrivesARealRequest(t *testing.T) {
 	})
 }
 
-// TestModuleShape checks the built plugin against what Envoy requires (notes §1.1, §1.11):
+// TestModuleShape checks the built plugin against what Envoy requires (docs/host.md#loading-and-linking, #poll_oneoff-and-the-go-runtime):
 // the exports it calls, the 0.2.0 ABI marker matching our imports, and imports only from
 // env and wasi_snapshot_preview1, none of which an Envoy before cpp-host #533 lacks.
 func TestModuleShape(t *testing.T) {
@@ -145,7 +145,7 @@ func TestModuleShape(t *testing.T) {
 			if _, ok := m.ExportedMemories()["memory"]; !ok {
 				t.Error("memory is not exported")
 			}
-			// What Envoy before cpp-host #533 provides (notes §1.11).
+			// What Envoy before cpp-host #533 provides (docs/host.md#poll_oneoff-and-the-go-runtime).
 			pre533 := map[string]bool{"fd_write": true, "fd_read": true, "fd_seek": true, "fd_close": true,
 				"fd_fdstat_get": true, "fd_fdstat_set_flags": true, "environ_get": true, "environ_sizes_get": true,
 				"args_get": true, "args_sizes_get": true, "clock_time_get": true, "random_get": true, "sched_yield": true,

@@ -30,7 +30,7 @@ func guestPlugin(t *testing.T, profile envoyhost.Profile) (*envoyhost.Plugin, *l
 }
 
 // TestHostcallStatusCodes: the host answers bad hostcalls with Envoy's status codes
-// (notes §2), seen through our binding's error values.
+// (docs/host.md#hostcalls-jwtguard-uses), seen through our binding's error values.
 func TestHostcallStatusCodes(t *testing.T) {
 	p, _ := guestPlugin(t, envoyhost.Post533)
 	r := p.Handle(context.Background(), &envoyhost.Request{Method: "GET", Path: "/status", Authority: "x"}, (&upstreamRecorder{}).serve)
@@ -68,7 +68,7 @@ func TestPollOneoffProfiles(t *testing.T) {
 }
 
 // TestEnvironmentVariables: vm_config.environment_variables reach the VM's WASI environ
-// (notes §2.15), read by the Go runtime in _initialize — how an operator sets GOGC.
+// (docs/host.md#wasi-before-and-after-cpp-host-533), read by the Go runtime in _initialize — how an operator sets GOGC.
 func TestEnvironmentVariables(t *testing.T) {
 	code := wasmCode(t, "JWTGUARD_GUEST_WASM", "./internal/abi/testdata/guest")
 	ctx := context.Background()
@@ -93,7 +93,7 @@ func TestEnvironmentVariables(t *testing.T) {
 // plugin never sleeps, but Go's runtime reaches poll_oneoff by itself once its garbage
 // collector has been busy (restarting the world after a stop polls for I/O), and a pre-#533
 // host answers ENOSYS, which the runtime treats as fatal (golang/go#78513), or refuses the
-// call outright when it comes during proxy_on_memory_allocate (notes §1.11). New tokens make
+// call outright when it comes during proxy_on_memory_allocate (docs/host.md#poll_oneoff-and-the-go-runtime). New tokens make
 // garbage quickly; with #533 the same stream is served to the end.
 func TestPre533TrapsOnceTheCollectorHasRun(t *testing.T) {
 	if testing.Short() {

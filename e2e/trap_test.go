@@ -12,7 +12,7 @@ import (
 // binding (the request gets a 500, the VM lives on); a fatal runtime error cannot be
 // recovered (here the recursion overflows the wasm call stack, as it would V8's): the VM
 // traps, its stream and every later stream on that worker get Envoy's
-// FAIL_CLOSED 503 wasm_fail_stream (notes §1.10), with the runtime's message in the log.
+// FAIL_CLOSED 503 wasm_fail_stream (docs/host.md#failure), with the runtime's message in the log.
 func TestPanicIsRecoveredAndTrapFailsTheVM(t *testing.T) {
 	code := wasmCode(t, "JWTGUARD_GUEST_WASM", "./internal/abi/testdata/guest")
 	ctx := context.Background()

@@ -230,7 +230,7 @@ func translateWasm(errs *[]error, pc *wasmv3.PluginConfig, path string) *WasmFil
 	only(errs, pc, path, "name", "root_id", "vm_config", "configuration", "failure_policy", "fail_open")
 	vm := pc.GetVmConfig()
 	only(errs, vm, path+".vm_config", "vm_id", "runtime", "code", "environment_variables")
-	// fail_open is deprecated but Envoy still honours it (notes §1.10).
+	// fail_open is deprecated but Envoy still honours it (docs/host.md#envoys-wasm-filter).
 	//lint:ignore SA1019 devproxy reads what Envoy reads
 	failOpen := pc.GetFailOpen()
 	w := &WasmFilter{Name: pc.GetName(), RootID: pc.GetRootId(), VMID: vm.GetVmId(), FailOpen: failOpen || pc.GetFailurePolicy() == wasmv3.FailurePolicy_FAIL_OPEN}
@@ -251,7 +251,7 @@ func translateWasm(errs *[]error, pc *wasmv3.PluginConfig, path string) *WasmFil
 		*errs = append(*errs, fmt.Errorf("%s.vm_config.code.local.filename: required (only local files are supported)", path))
 	}
 	if cfg := pc.GetConfiguration(); cfg != nil {
-		// StringValue / BytesValue are passed unwrapped (notes §6.1).
+		// StringValue / BytesValue are passed unwrapped (docs/host.md#envoys-wasm-filter).
 		var s wrapperspb.StringValue
 		var bv wrapperspb.BytesValue
 		switch {

@@ -127,7 +127,7 @@ func (p *Proxy) handler(l Listener, plugin *envoyhost.Plugin, clusters map[strin
 				req.Headers = append(req.Headers, [2]string{strings.ToLower(k), v})
 			}
 		}
-		// Like Envoy's connection manager (notes §2.3).
+		// Like Envoy's connection manager (docs/host.md#header-maps).
 		req.Headers = append(req.Headers, [2]string{"x-forwarded-proto", "http"})
 		upstream := func(ctx context.Context, fr *envoyhost.Request) (*envoyhost.Response, error) {
 			cluster, ok := route(l.Routes, fr.Path)

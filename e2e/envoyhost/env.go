@@ -13,7 +13,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-// Status codes (notes §2.1).
+// Status codes (docs/host.md#conventions-and-status-codes).
 const (
 	statusOK              = 0
 	statusNotFound        = 1
@@ -144,7 +144,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 		}
 		pairs, err := DecodePairs(data)
 		if err != nil {
-			pairs = nil // a malformed buffer clears the map (notes §2.3)
+			pairs = nil // a malformed buffer clears the map (docs/host.md#header-maps)
 		}
 		*hm = nil
 		for _, kv := range pairs {
@@ -197,7 +197,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 		for _, kv := range *hm {
 			size += len(kv[0]) + len(kv[1])
 		}
-		m.Memory().WriteUint32Le(out, uint32(size)) // the byte size, not the count (notes §2.3)
+		m.Memory().WriteUint32Le(out, uint32(size)) // the byte size, not the count (docs/host.md#header-maps)
 		return statusOK
 	})
 	fn("proxy_send_local_response", func(ctx context.Context, m api.Module, status, dp, dl, bp, bl, hp, hl uint32, grpc int32) uint32 {
@@ -210,7 +210,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 		}
 		s := vm.streams[vm.effective]
 		if s == nil || s.decided {
-			return statusOK // from a root context: OK and nothing happens (notes §1.7)
+			return statusOK // from a root context: OK and nothing happens (docs/host.md#pausing-continuing-and-local-replies)
 		}
 		pairs, err := DecodePairs(hdata)
 		if err != nil {
@@ -229,7 +229,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 		}
 		if s := vm.streams[vm.effective]; s != nil && !s.decided {
 			s.pendingCont = true
-			s.reqLive = false // Envoy drops its request-header pointers at once (notes §1.7)
+			s.reqLive = false // Envoy drops its request-header pointers at once (docs/host.md#pausing-continuing-and-local-replies)
 		}
 		return statusOK
 	})
@@ -275,7 +275,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 			return statusBadArgument
 		}
 		token := vm.nextToken
-		vm.nextToken += 4 // HTTP call tokens 4, 8, 12, … (notes §2.5)
+		vm.nextToken += 4 // HTTP call tokens 4, 8, 12, … (docs/host.md#http-calls)
 		m.Memory().WriteUint32Le(outToken, token)
 		go vm.dispatch(cluster, token, method, path, authority, headers, body, time.Duration(timeout)*time.Millisecond)
 		return statusOK
@@ -350,7 +350,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 			h.shared[vm.p.cfg.VMID] = ns
 		}
 		// cas 0: unconditional; a stale cas on an existing key: mismatch; any cas on a
-		// missing key succeeds. One process-wide counter, skipping 0 (notes §2.9).
+		// missing key succeeds. One process-wide counter, skipping 0 (docs/host.md#shared-data).
 		if e, ok := ns[string(key)]; ok && cas != 0 && cas != e.cas {
 			return statusCasMismatch
 		}
@@ -376,7 +376,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 			h.statOrder = append(h.statOrder, string(name))
 		}
 		h.mu.Unlock()
-		id := vm.metricNext[typ]<<2 | typ // counters 4, 8, …; gauges 5, 9, …; histograms 6, 10, … (notes §2.11)
+		id := vm.metricNext[typ]<<2 | typ // counters 4, 8, …; gauges 5, 9, …; histograms 6, 10, … (docs/host.md#metrics)
 		vm.metricNext[typ]++
 		vm.metricIDs[id] = string(name)
 		m.Memory().WriteUint32Le(outID, id)
@@ -408,7 +408,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 		s := h.stats[name]
 		switch s.kind {
 		case 0:
-			s.value += int64(value) // record on a counter adds (notes §2.11)
+			s.value += int64(value) // record on a counter adds (docs/host.md#metrics)
 		case 1:
 			s.value = int64(value)
 		case 2:
@@ -437,7 +437,7 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 	return err
 }
 
-// headerMap returns the map of type typ if it is available now (notes §2.3).
+// headerMap returns the map of type typ if it is available now (docs/host.md#header-maps).
 func (vm *VM) headerMap(typ uint32) (*[][2]string, bool) {
 	s := vm.streams[vm.effective]
 	switch typ {
@@ -505,7 +505,7 @@ func (vm *VM) property(path []string) ([]byte, bool) {
 	return nil, false
 }
 
-// composeLocalReply builds what Envoy sends for proxy_send_local_response (notes §1.7):
+// composeLocalReply builds what Envoy sends for proxy_send_local_response (docs/host.md#pausing-continuing-and-local-replies):
 // plugin headers lower-cased; a non-empty body gets content-length and, unless given,
 // content-type text/plain.
 func composeLocalReply(status int, details string, headers [][2]string, body []byte) *Response {
@@ -526,7 +526,7 @@ func composeLocalReply(status int, details string, headers [][2]string, body []b
 
 // dispatch performs an http call and delivers the response to the VM's root context on the
 // VM's thread. Timeouts and connection failures arrive as Envoy's router would synthesize
-// them: 504 "upstream request timeout", 503 "upstream connect error …" (notes §1.8).
+// them: 504 "upstream request timeout", 503 "upstream connect error …" (docs/host.md#http-calls).
 func (vm *VM) dispatch(c *Cluster, token uint32, method, path, authority string, headers [][2]string, body []byte, timeout time.Duration) {
 	resp := doClusterRequest(c, method, path, authority, headers, body, timeout)
 	vm.post(func() {
@@ -556,7 +556,7 @@ func doClusterRequest(c *Cluster, method, path, authority string, headers [][2]s
 		scheme = "https"
 	}
 	ctx := context.Background()
-	if timeout > 0 { // 0 means no timeout at all (notes §2.5)
+	if timeout > 0 { // 0 means no timeout at all (docs/host.md#http-calls)
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -584,7 +584,7 @@ func doClusterRequest(c *Cluster, method, path, authority string, headers [][2]s
 		if ctx.Err() != nil {
 			return synthesized(504, "upstream request timeout")
 		}
-		return &callResponse{} // a reset mid-body: (0,0,0) (notes §1.8)
+		return &callResponse{} // a reset mid-body: (0,0,0) (docs/host.md#http-calls)
 	}
 	out := &callResponse{headers: [][2]string{{":status", itoa(resp.StatusCode)}}, body: data}
 	for k, vs := range resp.Header {

@@ -149,7 +149,7 @@ func (h *Host) StatsText() string {
 	return b.String()
 }
 
-// PluginConfig is Envoy's wasm PluginConfig, reduced to what matters here (notes §6.1).
+// PluginConfig is Envoy's wasm PluginConfig, reduced to what matters here (docs/host.md#envoys-wasm-filter).
 type PluginConfig struct {
 	Name          string
 	RootID        string
@@ -158,7 +158,7 @@ type PluginConfig struct {
 	VMConfig      []byte
 	FailOpen      bool // FAIL_OPEN; default FAIL_CLOSED
 	// Env is vm_config.environment_variables.key_values as "KEY=VALUE": what the VM's WASI
-	// environ shows (notes §2.15), e.g. GOGC for the Go runtime.
+	// environ shows (docs/host.md#wasi-before-and-after-cpp-host-533), e.g. GOGC for the Go runtime.
 	Env []string
 }
 
@@ -166,7 +166,7 @@ type PluginConfig struct {
 // refuses to start: "Unable to create Wasm plugin".
 var ErrPluginStart = errors.New("unable to create Wasm plugin")
 
-// abiVersions are the export markers cpp-host looks for, first found wins (notes §1.1).
+// abiVersions are the export markers cpp-host looks for, first found wins (docs/host.md#loading-and-linking).
 var abiVersions = []string{"proxy_abi_version_0_1_0", "proxy_abi_version_0_2_0", "proxy_abi_version_0_2_1"}
 
 // LoadPlugin compiles code, checks it links like cpp-host would, runs the configuration

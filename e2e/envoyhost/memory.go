@@ -6,7 +6,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 )
 
-// maxWasmMemoryPages is cpp-host's cap on a VM's linear memory, 1 GiB (notes §4,
+// maxWasmMemoryPages is cpp-host's cap on a VM's linear memory, 1 GiB (docs/host.md#memory-ownership,
 // PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES): a guest that grows beyond it gets -1 from
 // memory.grow, which the Go runtime turns into a fatal "out of memory", a trap.
 const maxWasmMemoryPages = 1 << 30 / 65536

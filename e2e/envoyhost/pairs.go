@@ -1,10 +1,15 @@
 // Package envoyhost is a proxy-wasm host on wazero that behaves like Envoy where it matters
-// for a plugin: the lifecycle (canary VM, one VM per worker plus the main thread, context
-// ids per VM), hostcall semantics and status codes, deferred continue and local replies,
-// http calls with Envoy's synthesized failures, process-wide shared data and metrics, ticks,
-// WASI as proxy-wasm-cpp-host implements it (before and after cpp-host #533), and the
-// restricted hostcall lists during _initialize and allocation. Each rule cites the section
-// of shared/reference/proxywasm-host-notes.md ("notes") it follows.
+// for a plugin: the lifecycle (a base VM, the configuration canary, one VM per worker plus the
+// main thread, context ids per VM), hostcall semantics and status codes, deferred continue and
+// local replies, http calls with Envoy's synthesized failures, process-wide shared data and
+// metrics, ticks, WASI as proxy-wasm-cpp-host implements it before and after cpp-host #533
+// (Profile), and the restricted hostcall lists during _initialize and allocation.
+//
+// Restricted mode is enforced only by cpp-host's V8 integration (src/v8/v8.cc); Envoy builds
+// on WAMR, Wasmtime or WasmEdge refuse nothing. This host always enforces it, as V8 is Envoy's
+// default engine and Istio's only one. Each rule links to the section of docs/host.md it
+// follows; that page's "What the local host does differently" lists where this host knowingly
+// departs from Envoy.
 package envoyhost
 
 import (
@@ -20,7 +25,7 @@ const (
 
 var errPairs = errors.New("malformed pairs buffer")
 
-// EncodePairs writes the proxy-wasm "pairs" format (notes §3.1).
+// EncodePairs writes the proxy-wasm "pairs" format (docs/host.md#wire-formats).
 func EncodePairs(pairs [][2]string) []byte {
 	out := binary.LittleEndian.AppendUint32(nil, uint32(len(pairs)))
 	for _, p := range pairs {

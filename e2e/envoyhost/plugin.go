@@ -22,7 +22,7 @@ type Plugin struct {
 }
 
 // Request is what reaches the filter: HTTP/1 requests as Envoy's connection manager presents
-// them (lower-case names, Host as :authority, notes §2.3).
+// them (lower-case names, Host as :authority, docs/host.md#header-maps).
 type Request struct {
 	Method    string
 	Path      string
@@ -113,7 +113,7 @@ func (p *Plugin) Handle(ctx context.Context, req *Request, upstream Upstream) *R
 		}
 		vm.afterCall()
 		if !s.decided && s.pendingResp == nil && action == 0 {
-			s.reqLive = false // headers are no longer the plugin's after Continue (notes §1.7)
+			s.reqLive = false // headers are no longer the plugin's after Continue (docs/host.md#pausing-continuing-and-local-replies)
 			s.resolve(outcome{headers: s.reqHeaders})
 		}
 	})
@@ -161,7 +161,7 @@ func (p *Plugin) Handle(ctx context.Context, req *Request, upstream Upstream) *R
 		return resp
 	}
 	// The response (the upstream's, or the plugin's own local reply, which Envoy sends through
-	// the encoder filters from the start, notes §1.7) passes the plugin's response callback.
+	// the encoder filters from the start, docs/host.md#pausing-continuing-and-local-replies) passes the plugin's response callback.
 	done := make(chan *Response, 1)
 	vm.post(func() {
 		defer vm.finish(s)
@@ -200,12 +200,12 @@ func (s *stream) resolve(o outcome) {
 	s.decision <- o
 }
 
-// failStreamReply is Envoy's FAIL_CLOSED answer for a failed VM (notes §1.6).
+// failStreamReply is Envoy's FAIL_CLOSED answer for a failed VM (docs/host.md#failure).
 func failStreamReply() *Response {
 	return &Response{Status: 503, Details: "wasm_fail_stream", Headers: [][2]string{{"grpc-status", "14"}}}
 }
 
-// afterCall runs the actions Envoy defers until the VM call returns (notes §1.7).
+// afterCall runs the actions Envoy defers until the VM call returns (docs/host.md#pausing-continuing-and-local-replies).
 func (vm *VM) afterCall() {
 	for _, s := range vm.streams {
 		if s.decided {
@@ -221,7 +221,7 @@ func (vm *VM) afterCall() {
 	}
 }
 
-// failStreams answers every waiting stream of a failed VM (notes §1.10).
+// failStreams answers every waiting stream of a failed VM (docs/host.md#failure).
 func (vm *VM) failStreams() {
 	for _, s := range vm.streams {
 		if vm.p.cfg.FailOpen {
@@ -232,7 +232,7 @@ func (vm *VM) failStreams() {
 	}
 }
 
-// finish ends a stream: on_log, on_done, on_delete (notes §1.5).
+// finish ends a stream: on_log, on_done, on_delete (docs/host.md#a-streams-callbacks).
 func (vm *VM) finish(s *stream) {
 	if _, ok := vm.streams[s.id]; !ok {
 		return
@@ -295,7 +295,7 @@ func (p *Plugin) Failed() int {
 	return n
 }
 
-// Close shuts the plugin down: on_done, then on_delete, per root context (notes §1.9).
+// Close shuts the plugin down: on_done, then on_delete, per root context (docs/host.md#shutdown).
 func (p *Plugin) Close(ctx context.Context) {
 	if !p.closed.CompareAndSwap(false, true) {
 		return

@@ -13,7 +13,7 @@ import (
 )
 
 // rootID is the root context of the (single) plugin in each VM: ids are per VM, starting at
-// 1 (notes §1.4).
+// 1 (docs/host.md#context-ids).
 const rootID = 1
 
 // VM is one module instance: one Envoy thread's copy of the plugin. Every call into it runs
@@ -29,13 +29,13 @@ type VM struct {
 	failed  bool
 	failMsg string // the first line cpp-host would log for the trap that failed the VM
 
-	restricted map[string]bool // non-nil during _initialize and allocation (notes §1.2, §4)
+	restricted map[string]bool // non-nil during _initialize and allocation (docs/host.md#restricted-callbacks, #memory-ownership)
 	pollCalls  int
 
 	nextID    uint32
 	streams   map[uint32]*stream
 	current   uint32 // context of the running callback
-	effective uint32 // set_effective_context, reset at every call (notes §2.14)
+	effective uint32 // set_effective_context, reset at every call (docs/host.md#effective-context)
 
 	configuring bool
 	callResp    *callResponse // readable during on_http_call_response only
@@ -111,7 +111,8 @@ func startFunctions(mod api.Module, p Profile) []string {
 	return nil
 }
 
-// start creates the root context and runs vm_start and configure (notes §1.3).
+// start creates the root context and runs vm_start and configure; a module that exports
+// neither succeeds (docs/host.md#root-context-start).
 func (vm *VM) start(ctx context.Context) error {
 	if _, err := vm.call(ctx, rootID, "proxy_on_context_create", rootID, 0); err != nil {
 		return err
@@ -120,7 +121,7 @@ func (vm *VM) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if ok == 0 {
+	if ok == 0 && vm.mod.ExportedFunction("proxy_on_vm_start") != nil {
 		return fmt.Errorf("proxy_on_vm_start returned false")
 	}
 	vm.configuring = true
@@ -129,7 +130,7 @@ func (vm *VM) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if ok == 0 {
+	if ok == 0 && vm.mod.ExportedFunction("proxy_on_configure") != nil {
 		return fmt.Errorf("proxy_on_configure returned false")
 	}
 	return nil
@@ -137,7 +138,7 @@ func (vm *VM) start(ctx context.Context) error {
 
 func (vm *VM) discard(ctx context.Context) { vm.mod.Close(ctx) }
 
-// call runs an export as the current context. A trap fails the VM (notes §1.10).
+// call runs an export as the current context. A trap fails the VM (docs/host.md#failure).
 func (vm *VM) call(ctx context.Context, current uint32, name string, args ...uint64) (uint64, error) {
 	if vm.failed {
 		return 0, errVMFailed
@@ -151,7 +152,7 @@ func (vm *VM) call(ctx context.Context, current uint32, name string, args ...uin
 		vm.exports[name] = fn
 	}
 	if fn == nil {
-		return 0, nil // absent callbacks are not called (notes §1.1)
+		return 0, nil // absent callbacks are not called (docs/host.md#loading-and-linking)
 	}
 	prevCurrent, prevEffective := vm.current, vm.effective
 	vm.current, vm.effective = current, current
@@ -229,7 +230,7 @@ func (vm *VM) post(task func()) {
 	vm.tasks <- task
 }
 
-// armTick schedules the next tick one period after the last one returned (notes §2.7).
+// armTick schedules the next tick one period after the last one returned (docs/host.md#ticks).
 func (vm *VM) armTick() {
 	if vm.p.h.opts.ManualTicks || vm.tickArmed || vm.tickPeriod <= 0 || vm.p.closed.Load() {
 		return

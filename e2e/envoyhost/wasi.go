@@ -9,8 +9,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-// Profile selects which proxy-wasm-cpp-host WASI implementation to imitate (notes §1.11,
-// §2.15).
+// Profile selects which proxy-wasm-cpp-host WASI implementation to imitate (docs/host.md#poll_oneoff-and-the-go-runtime,
+// #wasi-before-and-after-cpp-host-533).
 type Profile int
 
 const (
@@ -71,7 +71,7 @@ func restrictedAllocate(p Profile) map[string]bool {
 	return m
 }
 
-// wasiModule builds wasi_snapshot_preview1 with cpp-host's results (notes §2.15). Every
+// wasiModule builds wasi_snapshot_preview1 with cpp-host's results (docs/host.md#wasi-before-and-after-cpp-host-533). Every
 // function first asks the calling VM whether it may run (restricted mode).
 func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder("wasi_snapshot_preview1")
@@ -121,7 +121,7 @@ func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 		return errnoNosys
 	})
 	// environ: vm_config.environment_variables, packed as "KEY=VALUE\0" strings with an
-	// array of pointers to them (notes §2.15).
+	// array of pointers to them (docs/host.md#wasi-before-and-after-cpp-host-533).
 	fn("environ_sizes_get", func(ctx context.Context, m api.Module, count, size uint32) uint32 {
 		vm := guard(ctx, "environ_sizes_get")
 		n := 0
@@ -189,13 +189,13 @@ func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 		vm := guard(ctx, "poll_oneoff")
 		vm.pollCalls++
 		if h.opts.Profile == Pre533 {
-			return errnoNosys // nevents untouched (notes §1.11)
+			return errnoNosys // nevents untouched (docs/host.md#poll_oneoff-and-the-go-runtime)
 		}
 		m.Memory().WriteUint32Le(nevents, 0)
 		return errnoSuccess
 	})
 	fn("proc_exit", func(ctx context.Context, code uint32) {
-		// cpp-host only logs and returns (notes §1.10); the Go runtime then traps.
+		// cpp-host only logs and returns (docs/host.md#failure); the Go runtime then traps.
 		guard(ctx, "proc_exit").log(LevelTrace, "wasi_unstable proc_exit")
 	})
 	fn("path_open", func(ctx context.Context, fd, dirflags, path, pathLen, oflags uint32, rightsBase, rightsInh uint64, fdflags, out uint32) uint32 {

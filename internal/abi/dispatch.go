@@ -5,14 +5,15 @@ import (
 )
 
 // dispatcher routes the host's proxy_on_* callbacks to the filter's contexts. It holds the
-// per-VM context table: Envoy allocates context ids per VM (notes §1.4), creates a root
+// per-VM context table: Envoy allocates context ids per VM (docs/host.md#context-ids), creates a root
 // context per plugin with parent 0 and a stream context per request with its root as parent
-// (§1.3, §1.5), and delivers http-call responses and ticks to the root (§1.8).
+// (docs/host.md#root-context-start, #a-streams-callbacks), and delivers http-call responses
+// and ticks to the root (#http-calls, #ticks).
 //
 // It is plain Go over the SDK's types interfaces so that its rules are unit-tested natively;
 // the wasip1 exports are one-line calls into it. It never panics on ids the host sends: an
 // unknown id is logged and ignored, because a panic would trap the VM and fail every stream
-// on that worker (notes §1.10).
+// on that worker (docs/host.md#failure).
 type dispatcher struct {
 	vm      types.VMContext
 	host    dispatchHost
@@ -24,7 +25,7 @@ type dispatcher struct {
 }
 
 // dispatchHost is what the dispatcher needs from the host: switching the effective context
-// before running an http-call callback on behalf of a stream (notes §2.14), and logging.
+// before running an http-call callback on behalf of a stream (docs/host.md#effective-context), and logging.
 type dispatchHost interface {
 	setEffectiveContext(id uint32) error
 	log(level logLevel, msg string)
@@ -72,7 +73,8 @@ func newDispatcher(vm types.VMContext, host dispatchHost) *dispatcher {
 func (d *dispatcher) contextCreate(id, parent uint32) {
 	if parent == 0 {
 		if _, ok := d.roots[id]; ok {
-			// cpp-host's onConfigure may issue context_create for a root that exists (§1.3).
+			// cpp-host's onConfigure may issue context_create for a root that exists
+			// (docs/host.md#root-context-start).
 			return
 		}
 		d.roots[id] = &rootContext{ctx: d.vm.NewPluginContext(id), callouts: map[uint32]callout{}}
@@ -145,8 +147,8 @@ func (d *dispatcher) registerCallout(token uint32, cb func(numHeaders, bodySize,
 
 // httpCallResponse is proxy_on_http_call_response(root, token, …). The callback runs with the
 // caller's context made effective, so that a stream that paused can resume or answer (a
-// continue or local reply from the root context is a silent no-op in Envoy, §1.7). When the
-// calling stream has gone away (Envoy delivers the answer anyway, §1.9) the callback still
+// continue or local reply from the root context is a silent no-op in Envoy, docs/host.md#pausing-continuing-and-local-replies). When the
+// calling stream has gone away (Envoy delivers the answer anyway, docs/host.md#http-calls) the callback still
 // runs, in the root context: the call's result may matter to the plugin as a whole — a JWKS
 // fetch started on behalf of one request serves every request — while anything the callback
 // does to "its" stream is then a no-op. (The Go SDKs drop such callbacks instead; natively,
@@ -191,7 +193,8 @@ func (d *dispatcher) queueReady(rootID, queueID uint32) {
 }
 
 // log is proxy_on_log: for a stream, the end of the stream (Envoy calls it from its
-// access-log pass, before on_done and on_delete, §1.5). Root contexts get no on_log (§1.9).
+// access-log pass, before on_done and on_delete, docs/host.md#a-streams-callbacks). Root contexts get no
+// on_log (#shutdown).
 func (d *dispatcher) log(id uint32) {
 	if s, ok := d.streams[id]; ok && !s.logged {
 		s.logged = true
@@ -201,7 +204,7 @@ func (d *dispatcher) log(id uint32) {
 }
 
 // done is proxy_on_done: a root may ask to finish later (false → it calls proxy_done).
-// For streams Envoy ignores the result (§1.9).
+// For streams Envoy ignores the result (docs/host.md#a-streams-callbacks).
 func (d *dispatcher) done(id uint32) bool {
 	if root, ok := d.roots[id]; ok {
 		d.active = id

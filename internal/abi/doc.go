@@ -12,5 +12,5 @@
 //
 // The binding exports the ABI marker proxy_abi_version_0_2_0 (the one the SDKs export): every
 // import used here exists in 0.2.0, and proxy_get_log_level, which only 0.2.1 registers, is
-// not imported (shared/reference/proxywasm-host-notes.md §1.1).
+// not imported (docs/host.md#loading-and-linking).
 package abi

@@ -14,7 +14,7 @@ var errMalformedPairs = errors.New("abi: malformed header pairs buffer from host
 // hands us more, and refusing more keeps a corrupt count from allocating a huge slice.
 const maxPairs = 1024
 
-// SerializePairs encodes a header map in the proxy-wasm "pairs" format (notes §3.1):
+// SerializePairs encodes a header map in the proxy-wasm "pairs" format (docs/host.md#wire-formats):
 // u32 count, then count × (u32 key length, u32 value length), then each key and value
 // followed by a NUL byte. All integers are little-endian. An empty map encodes as a
 // 4-byte zero count, which every host parses as empty.
@@ -75,7 +75,7 @@ func DeserializePairs(buf []byte) ([][2]string, error) {
 }
 
 // SerializePropertyPath joins property path segments with a single NUL and no trailing NUL,
-// which is what Envoy's get_property splits on (notes §3.2), e.g. {"request","path"} →
+// which is what Envoy's get_property splits on (docs/host.md#wire-formats), e.g. {"request","path"} →
 // "request\x00path".
 func SerializePropertyPath(path []string) []byte {
 	return []byte(strings.Join(path, "\x00"))

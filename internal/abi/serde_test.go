@@ -10,7 +10,7 @@ import (
 )
 
 func TestSerializePairsMatchesSpecExample(t *testing.T) {
-	// notes §3.1: {"a":"1","b":"22"}
+	// docs/host.md#wire-formats: {"a":"1","b":"22"}
 	want := []byte{
 		2, 0, 0, 0,
 		1, 0, 0, 0, 1, 0, 0, 0,

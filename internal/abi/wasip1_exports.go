@@ -9,7 +9,7 @@ import (
 )
 
 // vmDispatcher is set by SetVMContext from the plugin's init(), which Go's c-shared runtime
-// runs inside _initialize, where Envoy allows only logging (notes §1.2): SetVMContext
+// runs inside _initialize, where Envoy allows only logging (docs/host.md#restricted-callbacks): SetVMContext
 // therefore makes no hostcall.
 var vmDispatcher *dispatcher
 
@@ -29,7 +29,7 @@ func proxyABIVersion020() {}
 //go:wasmexport proxy_on_memory_allocate
 func proxyOnMemoryAllocate(size uint32) uint32 { return allocateForHost(size) }
 
-// A panic would trap the VM and fail every stream on this worker (notes §1.10). The
+// A panic would trap the VM and fail every stream on this worker (docs/host.md#failure). The
 // callbacks below recover it instead: a stream callback answers its own request with a 500
 // (fail closed for that request only), a root callback logs and reports failure.
 
@@ -128,7 +128,7 @@ func proxyOnHttpCallResponse(rootID, token, numHeaders, bodySize, numTrailers ui
 	defer func() {
 		if r := recover(); r != nil {
 			// The effective context is the calling stream, if any: answer it; from the root
-			// context a local reply is a no-op (notes §1.7).
+			// context a local reply is a no-op (docs/host.md#pausing-continuing-and-local-replies).
 			failStream("proxy_on_http_call_response", r)
 		}
 	}()

@@ -10,7 +10,7 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// Map, buffer and stream types of the ABI (spec; notes §2.3, §2.6, §2.12).
+// Map, buffer and stream types of the ABI (spec; docs/host.md#header-maps, #buffers, #stream-control).
 const (
 	mapRequestHeaders      = 0
 	mapResponseHeaders     = 2
@@ -23,7 +23,7 @@ const (
 	metricCounter          = 0
 	metricGauge            = 1
 	metricHistogram        = 2
-	maxBufferBytes         = 1<<31 - 1 // the SDKs ask for everything; the host clamps (§2.6)
+	maxBufferBytes         = 1<<31 - 1 // the SDKs ask for everything; the host clamps (docs/host.md#buffers)
 	statusOK               = 0
 	statusNotFound         = 1
 	statusBadArgument      = 2
@@ -90,12 +90,12 @@ func statusError(status uint32) error {
 // hostAllocations holds the buffers proxy_on_memory_allocate handed to the host during the
 // current hostcall. The host keeps only their address until the hostcall returns; holding
 // them here keeps Go's GC, which may run inside a later allocation of the same hostcall, from
-// reclaiming them (notes §4).
+// reclaiming them (docs/host.md#memory-ownership).
 var hostAllocations [][]byte
 
 func allocateForHost(size uint32) uint32 {
 	if size == 0 {
-		size = 1 // cpp-host never asks for 0 bytes (§4); a 1-byte buffer keeps &buf[0] valid anyway
+		size = 1 // cpp-host never asks for 0 bytes (docs/host.md#memory-ownership); a 1-byte buffer keeps &buf[0] valid anyway
 	}
 	buf := make([]byte, size)
 	hostAllocations = append(hostAllocations, buf)
@@ -135,7 +135,7 @@ func LogError(msg string)    { logAt(levelError, msg) }
 func LogCritical(msg string) { logAt(levelCritical, msg) }
 
 // getBuffer reads a whole host buffer. An empty buffer arrives as (0,0) and is reported as
-// NotFound, as the SDKs do (notes §2.1), so that code behaves the same natively and in wasm.
+// NotFound, as the SDKs do (docs/host.md#conventions-and-status-codes), so that code behaves the same natively and in wasm.
 func getBuffer(bufferType uint32, start, maxSize int) ([]byte, error) {
 	var ptr, size uint32
 	st := proxyGetBufferBytes(bufferType, uint32(start), uint32(maxSize), unsafe.Pointer(&ptr), unsafe.Pointer(&size))
@@ -181,7 +181,8 @@ func getHeader(mapType uint32, key string) (string, error) {
 	return string(data), nil
 }
 
-// getHeaders reads a whole map; an empty or unavailable map is (0,0) → NotFound (§2.1).
+// getHeaders reads a whole map; an empty or unavailable map is (0,0) → NotFound
+// (docs/host.md#conventions-and-status-codes).
 func getHeaders(mapType uint32) ([][2]string, error) {
 	var ptr, size uint32
 	st := proxyGetHeaderMapPairs(mapType, unsafe.Pointer(&ptr), unsafe.Pointer(&size))
@@ -223,7 +224,7 @@ func ReplaceHttpResponseHeader(key, value string) error {
 func RemoveHttpResponseHeader(key string) error { return removeHeader(mapResponseHeaders, key) }
 
 // SendHttpResponse sends a local reply. Envoy defers it until the callback returns and then
-// forces the callback's result to "stop" (notes §1.6, §1.7); details becomes the
+// forces the callback's result to "stop" (docs/host.md#callback-results, #pausing-continuing-and-local-replies); details becomes the
 // response-code-details (whitespace replaced by '_'); grpcStatus -1 means none.
 func SendHttpResponse(status uint32, details string, headers [][2]string, body []byte, grpcStatus int32) error {
 	hs := SerializePairs(headers)
@@ -232,7 +233,8 @@ func SendHttpResponse(status uint32, details string, headers [][2]string, body [
 }
 
 // ResumeHttpRequest continues a request paused in its headers callback. Envoy drops its
-// pointers to the request headers at once, so mutate headers before calling it (§1.7).
+// pointers to the request headers at once, so mutate headers before calling it
+// (docs/host.md#pausing-continuing-and-local-replies).
 func ResumeHttpRequest() error { return statusError(proxyContinueStream(streamRequest)) }
 
 // DispatchHttpCall sends a request to an Envoy cluster; the response is delivered to
@@ -278,7 +280,7 @@ func SetProperty(path []string, value []byte) error {
 	return statusError(proxySetProperty(bytesPointer(p), uint32(len(p)), bytesPointer(value), uint32(len(value))))
 }
 
-// GetSharedData reads a process-wide key (namespace: the VM id) with its CAS (notes §2.9).
+// GetSharedData reads a process-wide key (namespace: the VM id) with its CAS (docs/host.md#shared-data).
 func GetSharedData(key string) ([]byte, uint32, error) {
 	var ptr, size, cas uint32
 	st := proxyGetSharedData(stringPointer(key), uint32(len(key)), unsafe.Pointer(&ptr), unsafe.Pointer(&size), unsafe.Pointer(&cas))
@@ -324,7 +326,7 @@ func DequeueSharedQueue(id uint32) ([]byte, error) {
 func SetEffectiveContext(id uint32) error { return statusError(proxySetEffectiveContext(id)) }
 
 // PluginDone tells the host that a root context which returned false from OnPluginDone has
-// finished (notes §1.9).
+// finished (docs/host.md#shutdown).
 func PluginDone() { proxyDone() }
 
 // Counter is a monotonically increasing metric (Envoy counter).
@@ -348,7 +350,7 @@ func DefineCounter(name string) Counter     { return Counter{defineMetric(metric
 func DefineGauge(name string) Gauge         { return Gauge{defineMetric(metricGauge, name)} }
 func DefineHistogram(name string) Histogram { return Histogram{defineMetric(metricHistogram, name)} }
 
-// Increment adds delta; Envoy refuses a zero delta on a counter (notes §2.11), so it is skipped.
+// Increment adds delta; Envoy refuses a zero delta on a counter (docs/host.md#metrics), so it is skipped.
 func (c Counter) Increment(delta uint64) {
 	if delta > 0 {
 		proxyIncrementMetric(c.id, int64(delta))

@@ -127,7 +127,7 @@ func (s *stream) OnHttpRequestHeaders(numHeaders int, _ bool) types.Action {
 // recurse never returns: the goroutine stack limit is a fatal error, not a panic.
 func recurse(n int) int { return recurse(n+1) + 1 }
 
-// statusReport runs hostcalls whose status Envoy defines for bad input (notes §2) and lists
+// statusReport runs hostcalls whose status Envoy defines for bad input (docs/host.md#hostcalls-jwtguard-uses) and lists
 // the error each returned, one "name: error" line each.
 func statusReport() string {
 	var b strings.Builder
