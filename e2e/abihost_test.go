@@ -16,11 +16,12 @@ import (
 	"github.com/jwtguard/jwtguard/e2e/envoyhost"
 )
 
-// abiHost is a deliberately small proxy-wasm host for testing our Go 1.24 binding
-// (internal/abi) on its own: it implements the hostcalls with the wire conventions of the
-// spec and Envoy (docs/host.md#conventions-and-status-codes: 4-byte little-endian out-parameters, (0,0) for empty results,
-// the pairs format of #wire-formats, allocation through proxy_on_memory_allocate) and records what
-// the module asked for, so that tests can assert it. It is not the Envoy-faithful host.
+// abiHost is a deliberately small proxy-wasm host for testing our Go 1.24 binding (internal/abi) on
+// its own: it implements the hostcalls with the wire conventions of the spec and Envoy
+// (docs/host.md#conventions-and-status-codes: 4-byte little-endian out-parameters, (0,0) for empty
+// results, the pairs format of #wire-formats, allocation through proxy_on_memory_allocate) and
+// records what the module asked for, so that tests can assert it. It is not the Envoy-faithful
+// host.
 type abiHost struct {
 	t       *testing.T
 	mod     api.Module
@@ -165,8 +166,9 @@ func (h *abiHost) read(ptr, size uint32) []byte {
 	return append([]byte(nil), b...)
 }
 
-// give copies data into memory the module allocates and writes (ptr, len) to the out
-// parameters; empty data is (0,0) without calling the allocator (docs/host.md#conventions-and-status-codes, #memory-ownership).
+// give copies data into memory the module allocates and writes (ptr, len) to the out parameters;
+// empty data is (0,0) without calling the allocator (docs/host.md#conventions-and-status-codes,
+// #memory-ownership).
 func (h *abiHost) give(data []byte, outPtr, outLen uint32) {
 	if len(data) == 0 {
 		h.mem.WriteUint32Le(outPtr, 0)
@@ -301,7 +303,9 @@ func (h *abiHost) buildEnv(ctx context.Context, rt wazero.Runtime) {
 	})
 	fn("proxy_continue_stream", func(_ context.Context, typ uint32) uint32 {
 		h.record("proxy_continue_stream")
-		if h.effective != 1 { // from the root context: OK and nothing happens (docs/host.md#pausing-continuing-and-local-replies)
+		// from the root context: OK and nothing happens
+		// (docs/host.md#pausing-continuing-and-local-replies)
+		if h.effective != 1 {
 			h.continued = append(h.continued, h.effective)
 		}
 		return statusOK

@@ -106,9 +106,10 @@ func TestBindingDrivesARealRequest(t *testing.T) {
 	})
 }
 
-// TestModuleShape checks the built plugin against what Envoy requires (docs/host.md#loading-and-linking, #poll_oneoff-and-the-go-runtime):
-// the exports it calls, the 0.2.0 ABI marker matching our imports, and imports only from
-// env and wasi_snapshot_preview1, none of which an Envoy before cpp-host #533 lacks.
+// TestModuleShape checks the built plugin against what Envoy requires
+// (docs/host.md#loading-and-linking, #poll_oneoff-and-the-go-runtime): the exports it calls, the
+// 0.2.0 ABI marker matching our imports, and imports only from env and wasi_snapshot_preview1, none
+// of which an Envoy before cpp-host #533 lacks.
 func TestModuleShape(t *testing.T) {
 	for _, tc := range []struct{ name, env string }{
 		{"installed Go", "JWTGUARD_WASM"},

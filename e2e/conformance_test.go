@@ -25,8 +25,9 @@ func loadGuest(t *testing.T, profile envoyhost.Profile, pkg string) (*envoyhost.
 	return p, logs.text(), err
 }
 
-// TestHostcallInInitIsRefused: a module that calls a proxy hostcall other than proxy_log
-// during _initialize is refused, as V8's restricted mode makes Envoy refuse it (docs/host.md#restricted-callbacks).
+// TestHostcallInInitIsRefused: a module that calls a proxy hostcall other than proxy_log during
+// _initialize is refused, as V8's restricted mode makes Envoy refuse it
+// (docs/host.md#restricted-callbacks).
 func TestHostcallInInitIsRefused(t *testing.T) {
 	_, _, err := loadGuest(t, envoyhost.Post533, "./internal/abi/testdata/badinit")
 	if err == nil || !strings.Contains(err.Error(), "restricted_callback: env.proxy_set_tick_period_milliseconds") {

@@ -9,9 +9,10 @@ import (
 	"github.com/jwtguard/jwtguard/e2e/envoyhost"
 )
 
-// Tests of the places where proxy-wasm-cpp-host (f2db56a for the Post533 profile, beb8a4e
-// for Pre533) behaves in a way a host is easy to get wrong; docs/host.md#what-the-local-host-does-differently
-// lists them with the upstream source each rests on.
+// Tests of the places where proxy-wasm-cpp-host (f2db56a for the Post533 profile, beb8a4e for
+// Pre533) behaves in a way a host is easy to get wrong;
+// docs/host.md#what-the-local-host-does-differently lists them with the upstream source each rests
+// on.
 
 // loadModule loads code in a fresh one-worker host and returns the plugin (nil on failure),
 // everything the VMs logged, and LoadPlugin's error.

@@ -119,7 +119,8 @@ func TestIstioManifests(t *testing.T) {
 			!strings.HasPrefix(wp.Url, "oci://") || wp.GetSelector().GetMatchLabels()["app"] != "orders" {
 			t.Fatalf("WasmPlugin %v", &wp)
 		}
-		// Istio hands pluginConfig to the plugin as JSON in a StringValue (docs/host.md#istios-wasmplugin).
+		// Istio hands pluginConfig to the plugin as JSON in a StringValue
+		// (docs/host.md#istios-wasmplugin).
 		js, err := protojson.Marshal(wp.PluginConfig)
 		if err != nil {
 			t.Fatal(err)

@@ -210,7 +210,9 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 		}
 		s := vm.streams[vm.effective]
 		if s == nil || s.decided {
-			return statusOK // from a root context: OK and nothing happens (docs/host.md#pausing-continuing-and-local-replies)
+			// from a root context: OK and nothing happens
+			// (docs/host.md#pausing-continuing-and-local-replies)
+			return statusOK
 		}
 		pairs, err := DecodePairs(hdata)
 		if err != nil {
@@ -229,7 +231,9 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 		}
 		if s := vm.streams[vm.effective]; s != nil && !s.decided {
 			s.pendingCont = true
-			s.reqLive = false // Envoy drops its request-header pointers at once (docs/host.md#pausing-continuing-and-local-replies)
+			// Envoy drops its request-header pointers at once
+			// (docs/host.md#pausing-continuing-and-local-replies)
+			s.reqLive = false
 		}
 		return statusOK
 	})
@@ -376,7 +380,8 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 			h.statOrder = append(h.statOrder, string(name))
 		}
 		h.mu.Unlock()
-		id := vm.metricNext[typ]<<2 | typ // counters 4, 8, …; gauges 5, 9, …; histograms 6, 10, … (docs/host.md#metrics)
+		// counters 4, 8, …; gauges 5, 9, …; histograms 6, 10, … (docs/host.md#metrics)
+		id := vm.metricNext[typ]<<2 | typ
 		vm.metricNext[typ]++
 		vm.metricIDs[id] = string(name)
 		m.Memory().WriteUint32Le(outID, id)
@@ -505,9 +510,9 @@ func (vm *VM) property(path []string) ([]byte, bool) {
 	return nil, false
 }
 
-// composeLocalReply builds what Envoy sends for proxy_send_local_response (docs/host.md#pausing-continuing-and-local-replies):
-// plugin headers lower-cased; a non-empty body gets content-length and, unless given,
-// content-type text/plain.
+// composeLocalReply builds what Envoy sends for proxy_send_local_response
+// (docs/host.md#pausing-continuing-and-local-replies): plugin headers lower-cased; a non-empty body
+// gets content-length and, unless given, content-type text/plain.
 func composeLocalReply(status int, details string, headers [][2]string, body []byte) *Response {
 	r := &Response{Status: status, Details: details, Body: body}
 	hasType := false

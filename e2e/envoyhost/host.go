@@ -149,7 +149,8 @@ func (h *Host) StatsText() string {
 	return b.String()
 }
 
-// PluginConfig is Envoy's wasm PluginConfig, reduced to what matters here (docs/host.md#envoys-wasm-filter).
+// PluginConfig is Envoy's wasm PluginConfig, reduced to what matters here
+// (docs/host.md#envoys-wasm-filter).
 type PluginConfig struct {
 	Name          string
 	RootID        string
@@ -166,7 +167,8 @@ type PluginConfig struct {
 // refuses to start: "Unable to create Wasm plugin".
 var ErrPluginStart = errors.New("unable to create Wasm plugin")
 
-// abiVersions are the export markers cpp-host looks for, first found wins (docs/host.md#loading-and-linking).
+// abiVersions are the export markers cpp-host looks for, first found wins
+// (docs/host.md#loading-and-linking).
 var abiVersions = []string{"proxy_abi_version_0_1_0", "proxy_abi_version_0_2_0", "proxy_abi_version_0_2_1"}
 
 // LoadPlugin compiles code, checks it links like cpp-host would, runs the configuration

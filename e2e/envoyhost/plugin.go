@@ -113,7 +113,9 @@ func (p *Plugin) Handle(ctx context.Context, req *Request, upstream Upstream) *R
 		}
 		vm.afterCall()
 		if !s.decided && s.pendingResp == nil && action == 0 {
-			s.reqLive = false // headers are no longer the plugin's after Continue (docs/host.md#pausing-continuing-and-local-replies)
+			// headers are no longer the plugin's after Continue
+			// (docs/host.md#pausing-continuing-and-local-replies)
+			s.reqLive = false
 			s.resolve(outcome{headers: s.reqHeaders})
 		}
 	})
@@ -160,8 +162,9 @@ func (p *Plugin) Handle(ctx context.Context, req *Request, upstream Upstream) *R
 	if s.id == 0 { // the VM had failed before the stream existed
 		return resp
 	}
-	// The response (the upstream's, or the plugin's own local reply, which Envoy sends through
-	// the encoder filters from the start, docs/host.md#pausing-continuing-and-local-replies) passes the plugin's response callback.
+	// The response (the upstream's, or the plugin's own local reply, which Envoy sends through the
+	// encoder filters from the start, docs/host.md#pausing-continuing-and-local-replies) passes the
+	// plugin's response callback.
 	done := make(chan *Response, 1)
 	vm.post(func() {
 		defer vm.finish(s)
@@ -205,7 +208,8 @@ func failStreamReply() *Response {
 	return &Response{Status: 503, Details: "wasm_fail_stream", Headers: [][2]string{{"grpc-status", "14"}}}
 }
 
-// afterCall runs the actions Envoy defers until the VM call returns (docs/host.md#pausing-continuing-and-local-replies).
+// afterCall runs the actions Envoy defers until the VM call returns
+// (docs/host.md#pausing-continuing-and-local-replies).
 func (vm *VM) afterCall() {
 	for _, s := range vm.streams {
 		if s.decided {

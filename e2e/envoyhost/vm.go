@@ -29,7 +29,9 @@ type VM struct {
 	failed  bool
 	failMsg string // the first line cpp-host would log for the trap that failed the VM
 
-	restricted map[string]bool // non-nil during _initialize and allocation (docs/host.md#restricted-callbacks, #memory-ownership)
+	// non-nil during _initialize and allocation (docs/host.md#restricted-callbacks,
+	// #memory-ownership)
+	restricted map[string]bool
 	pollCalls  int
 
 	nextID    uint32

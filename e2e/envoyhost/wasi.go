@@ -9,8 +9,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-// Profile selects which proxy-wasm-cpp-host WASI implementation to imitate (docs/host.md#poll_oneoff-and-the-go-runtime,
-// #wasi-before-and-after-cpp-host-533).
+// Profile selects which proxy-wasm-cpp-host WASI implementation to imitate
+// (docs/host.md#poll_oneoff-and-the-go-runtime, #wasi-before-and-after-cpp-host-533).
 type Profile int
 
 const (
@@ -71,8 +71,9 @@ func restrictedAllocate(p Profile) map[string]bool {
 	return m
 }
 
-// wasiModule builds wasi_snapshot_preview1 with cpp-host's results (docs/host.md#wasi-before-and-after-cpp-host-533). Every
-// function first asks the calling VM whether it may run (restricted mode).
+// wasiModule builds wasi_snapshot_preview1 with cpp-host's results
+// (docs/host.md#wasi-before-and-after-cpp-host-533). Every function first asks the calling VM
+// whether it may run (restricted mode).
 func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder("wasi_snapshot_preview1")
 	fn := func(name string, f any) { export(b, name, f) }

@@ -24,8 +24,9 @@ type dispatcher struct {
 	active uint32
 }
 
-// dispatchHost is what the dispatcher needs from the host: switching the effective context
-// before running an http-call callback on behalf of a stream (docs/host.md#effective-context), and logging.
+// dispatchHost is what the dispatcher needs from the host: switching the effective context before
+// running an http-call callback on behalf of a stream (docs/host.md#effective-context), and
+// logging.
 type dispatchHost interface {
 	setEffectiveContext(id uint32) error
 	log(level logLevel, msg string)
@@ -146,13 +147,14 @@ func (d *dispatcher) registerCallout(token uint32, cb func(numHeaders, bodySize,
 }
 
 // httpCallResponse is proxy_on_http_call_response(root, token, …). The callback runs with the
-// caller's context made effective, so that a stream that paused can resume or answer (a
-// continue or local reply from the root context is a silent no-op in Envoy, docs/host.md#pausing-continuing-and-local-replies). When the
-// calling stream has gone away (Envoy delivers the answer anyway, docs/host.md#http-calls) the callback still
-// runs, in the root context: the call's result may matter to the plugin as a whole — a JWKS
-// fetch started on behalf of one request serves every request — while anything the callback
-// does to "its" stream is then a no-op. (The Go SDKs drop such callbacks instead; natively,
-// under proxytest, that is what happens.)
+// caller's context made effective, so that a stream that paused can resume or answer (a continue or
+// local reply from the root context is a silent no-op in Envoy,
+// docs/host.md#pausing-continuing-and-local-replies). When the calling stream has gone away (Envoy
+// delivers the answer anyway, docs/host.md#http-calls) the callback still runs, in the root
+// context: the call's result may matter to the plugin as a whole — a JWKS fetch started on behalf
+// of one request serves every request — while anything the callback does to "its" stream is then a
+// no-op. (The Go SDKs drop such callbacks instead; natively, under proxytest, that is what
+// happens.)
 func (d *dispatcher) httpCallResponse(rootID, token uint32, numHeaders, bodySize, numTrailers int) {
 	root, ok := d.roots[rootID]
 	if !ok {
@@ -192,8 +194,8 @@ func (d *dispatcher) queueReady(rootID, queueID uint32) {
 	}
 }
 
-// log is proxy_on_log: for a stream, the end of the stream (Envoy calls it from its
-// access-log pass, before on_done and on_delete, docs/host.md#a-streams-callbacks). Root contexts get no
+// log is proxy_on_log: for a stream, the end of the stream (Envoy calls it from its access-log
+// pass, before on_done and on_delete, docs/host.md#a-streams-callbacks). Root contexts get no
 // on_log (#shutdown).
 func (d *dispatcher) log(id uint32) {
 	if s, ok := d.streams[id]; ok && !s.logged {

@@ -8,9 +8,9 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// vmDispatcher is set by SetVMContext from the plugin's init(), which Go's c-shared runtime
-// runs inside _initialize, where Envoy allows only logging (docs/host.md#restricted-callbacks): SetVMContext
-// therefore makes no hostcall.
+// vmDispatcher is set by SetVMContext from the plugin's init(), which Go's c-shared runtime runs
+// inside _initialize, where Envoy allows only logging (docs/host.md#restricted-callbacks):
+// SetVMContext therefore makes no hostcall.
 var vmDispatcher *dispatcher
 
 // SetVMContext registers the plugin's VM context; call it from init().

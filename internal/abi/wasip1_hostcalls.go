@@ -95,7 +95,9 @@ var hostAllocations [][]byte
 
 func allocateForHost(size uint32) uint32 {
 	if size == 0 {
-		size = 1 // cpp-host never asks for 0 bytes (docs/host.md#memory-ownership); a 1-byte buffer keeps &buf[0] valid anyway
+		// cpp-host never asks for 0 bytes (docs/host.md#memory-ownership); a 1-byte buffer keeps
+		// &buf[0] valid anyway
+		size = 1
 	}
 	buf := make([]byte, size)
 	hostAllocations = append(hostAllocations, buf)
@@ -135,7 +137,8 @@ func LogError(msg string)    { logAt(levelError, msg) }
 func LogCritical(msg string) { logAt(levelCritical, msg) }
 
 // getBuffer reads a whole host buffer. An empty buffer arrives as (0,0) and is reported as
-// NotFound, as the SDKs do (docs/host.md#conventions-and-status-codes), so that code behaves the same natively and in wasm.
+// NotFound, as the SDKs do (docs/host.md#conventions-and-status-codes), so that code behaves the
+// same natively and in wasm.
 func getBuffer(bufferType uint32, start, maxSize int) ([]byte, error) {
 	var ptr, size uint32
 	st := proxyGetBufferBytes(bufferType, uint32(start), uint32(maxSize), unsafe.Pointer(&ptr), unsafe.Pointer(&size))
@@ -223,9 +226,10 @@ func ReplaceHttpResponseHeader(key, value string) error {
 }
 func RemoveHttpResponseHeader(key string) error { return removeHeader(mapResponseHeaders, key) }
 
-// SendHttpResponse sends a local reply. Envoy defers it until the callback returns and then
-// forces the callback's result to "stop" (docs/host.md#callback-results, #pausing-continuing-and-local-replies); details becomes the
-// response-code-details (whitespace replaced by '_'); grpcStatus -1 means none.
+// SendHttpResponse sends a local reply. Envoy defers it until the callback returns and then forces
+// the callback's result to "stop" (docs/host.md#callback-results,
+// #pausing-continuing-and-local-replies); details becomes the response-code-details (whitespace
+// replaced by '_'); grpcStatus -1 means none.
 func SendHttpResponse(status uint32, details string, headers [][2]string, body []byte, grpcStatus int32) error {
 	hs := SerializePairs(headers)
 	return statusError(proxySendLocalResponse(status, stringPointer(details), uint32(len(details)),
@@ -280,7 +284,8 @@ func SetProperty(path []string, value []byte) error {
 	return statusError(proxySetProperty(bytesPointer(p), uint32(len(p)), bytesPointer(value), uint32(len(value))))
 }
 
-// GetSharedData reads a process-wide key (namespace: the VM id) with its CAS (docs/host.md#shared-data).
+// GetSharedData reads a process-wide key (namespace: the VM id) with its CAS
+// (docs/host.md#shared-data).
 func GetSharedData(key string) ([]byte, uint32, error) {
 	var ptr, size, cas uint32
 	st := proxyGetSharedData(stringPointer(key), uint32(len(key)), unsafe.Pointer(&ptr), unsafe.Pointer(&size), unsafe.Pointer(&cas))
@@ -350,7 +355,8 @@ func DefineCounter(name string) Counter     { return Counter{defineMetric(metric
 func DefineGauge(name string) Gauge         { return Gauge{defineMetric(metricGauge, name)} }
 func DefineHistogram(name string) Histogram { return Histogram{defineMetric(metricHistogram, name)} }
 
-// Increment adds delta; Envoy refuses a zero delta on a counter (docs/host.md#metrics), so it is skipped.
+// Increment adds delta; Envoy refuses a zero delta on a counter (docs/host.md#metrics), so it is
+// skipped.
 func (c Counter) Increment(delta uint64) {
 	if delta > 0 {
 		proxyIncrementMetric(c.id, int64(delta))

@@ -5,11 +5,11 @@ package abi
 import "unsafe"
 
 // Imports of the proxy-wasm ABI 0.2.0 from module "env" (spec abi-versions/v0.2.1; Go SDK
-// abi_hostcalls.go lists the same signatures). Every parameter is an i32 except the i64
-// metric values; pointers are 32-bit wasm addresses and every out-parameter is written by
-// the host as exactly 4 bytes (8 for time and metric values), docs/host.md#conventions-and-status-codes. Only the imports
-// that are referenced end up in the module (dead-code elimination), so the module links on
-// every Envoy ≥ 1.33.
+// abi_hostcalls.go lists the same signatures). Every parameter is an i32 except the i64 metric
+// values; pointers are 32-bit wasm addresses and every out-parameter is written by the host as
+// exactly 4 bytes (8 for time and metric values), docs/host.md#conventions-and-status-codes. Only
+// the imports that are referenced end up in the module (dead-code elimination), so the module links
+// on every Envoy ≥ 1.33.
 
 //go:wasmimport env proxy_log
 func proxyLog(level uint32, msg unsafe.Pointer, msgLen uint32) uint32

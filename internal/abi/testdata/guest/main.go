@@ -127,8 +127,9 @@ func (s *stream) OnHttpRequestHeaders(numHeaders int, _ bool) types.Action {
 // recurse never returns: the goroutine stack limit is a fatal error, not a panic.
 func recurse(n int) int { return recurse(n+1) + 1 }
 
-// statusReport runs hostcalls whose status Envoy defines for bad input (docs/host.md#hostcalls-jwtguard-uses) and lists
-// the error each returned, one "name: error" line each.
+// statusReport runs hostcalls whose status Envoy defines for bad input
+// (docs/host.md#hostcalls-jwtguard-uses) and lists the error each returned, one "name: error" line
+// each.
 func statusReport() string {
 	var b strings.Builder
 	line := func(name string, err error) {
