@@ -90,12 +90,12 @@ func TestEnvironmentVariables(t *testing.T) {
 	}
 }
 
-// TestPre533TrapsOnceTheCollectorHasRun pins why README asks for a cpp-host with #533: the plugin
-// never sleeps, but Go's runtime reaches poll_oneoff by itself once its garbage collector has been
-// busy (restarting the world after a stop polls for I/O), and a pre-#533 host answers ENOSYS, which
-// the runtime treats as fatal (golang/go#78513), or refuses the call outright when it comes during
-// proxy_on_memory_allocate (docs/host.md#poll_oneoff-and-the-go-runtime). New tokens make garbage
-// quickly; with #533 the same stream is served to the end.
+// TestPre533TrapsOnceTheCollectorHasRun pins why README asks for a cpp-host with #533: the
+// plugin never sleeps, but Go's runtime reaches poll_oneoff by itself once its garbage
+// collector has been busy (restarting the world after a stop polls for I/O), and a pre-#533
+// host answers ENOSYS, which the runtime treats as fatal (golang/go#78513), or refuses the
+// call outright when it comes during proxy_on_memory_allocate (notes §1.11). New tokens make
+// garbage quickly; with #533 the same stream is served to the end.
 func TestPre533TrapsOnceTheCollectorHasRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
