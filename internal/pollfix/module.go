@@ -85,7 +85,8 @@ func parse(b []byte) (*module, error) {
 		id := r.byte()
 		before := r.off
 		size := r.u32()
-		s := section{id: id, sizeWidth: r.off - before, payload: r.bytes(size)}
+		width := r.off - before // read before r.bytes moves r.off
+		s := section{id: id, sizeWidth: width, payload: r.bytes(size)}
 		if r.err != nil {
 			return nil, fmt.Errorf("section framing: %w", r.err)
 		}

@@ -23,7 +23,8 @@ func (m *module) nameSubsections() ([]nameSub, error) {
 		id := r.byte()
 		before := r.off
 		size := r.u32()
-		s := nameSub{id: id, sizeWidth: r.off - before, contents: r.bytes(size)}
+		width := r.off - before // read before r.bytes moves r.off
+		s := nameSub{id: id, sizeWidth: width, contents: r.bytes(size)}
 		subs = append(subs, s)
 	}
 	if r.err != nil {
