@@ -18,13 +18,19 @@ GO_FUZZ         ?= GOTOOLCHAIN=go1.27.3 go
 STATICCHECK     ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BUILD           := build
 WASM            := $(BUILD)/jwtguard.wasm
+WASM_RAW        := $(BUILD)/jwtguard.raw.wasm
 WASM_GO124      := $(BUILD)/jwtguard-go124.wasm
+WASM_GO124_RAW  := $(BUILD)/jwtguard-go124.raw.wasm
+POLLFIX         := $(BUILD)/pollfix
 GUEST_WASM      := $(BUILD)/abi-guest.wasm
 WASM_ENV        := GOOS=wasip1 GOARCH=wasm
 WASM_FLAGS      := -buildmode=c-shared -trimpath
 FUZZTIME        ?= 10m
 TEST_FUZZTIME   ?= 20s
 export JWTGUARD_TESTVECTORS ?= $(abspath ../shared/testvectors)
+
+# A failed rewrite must leave no module behind (pollfix writes nothing; make removes the rest).
+.DELETE_ON_ERROR:
 
 .PHONY: all build wasm devproxy oci fuzz soak test test-unit test-fuzz test-toolchains test-e2e run lint bench clean
 
@@ -49,10 +55,18 @@ run: $(WASM)
 
 wasm: $(WASM)
 
-# The plugin: a WASI reactor built by the gc compiler (Go ≥ 1.24) with our own ABI binding.
-$(WASM): FORCE
+# The plugin: a WASI reactor built by the gc compiler (Go ≥ 1.24) with our own ABI binding,
+# then rewritten so the Go runtime never calls the host's poll_oneoff (internal/pollfix: fatal
+# on Envoy 1.33–1.38 / Istio 1.25–1.30, proxy-wasm-cpp-host before #533). Only the rewritten
+# module is shipped; `$(POLLFIX) -check FILE` verifies one.
+$(WASM): $(POLLFIX) FORCE
 	@mkdir -p $(BUILD)
-	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $@ .
+	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $(WASM_RAW) .
+	$(POLLFIX) -in $(WASM_RAW) -out $@
+
+$(POLLFIX): FORCE
+	@mkdir -p $(BUILD)
+	$(GO) build -o $@ ./internal/pollfix/cmd/pollfix
 
 # A small guest that exercises internal/abi on its own, for the binding's end-to-end test.
 $(GUEST_WASM): FORCE
@@ -71,15 +85,21 @@ test-fuzz:
 
 # The plugin must build with a real Go 1.24 (fetched through the module proxy) as well as with
 # the installed Go, and both builds must pass the same end-to-end checks.
-test-toolchains: $(WASM)
+test-toolchains: $(WASM) $(POLLFIX)
 	@mkdir -p $(BUILD)
-	GOTOOLCHAIN=$(GO124) $(WASM_ENV) go build $(WASM_FLAGS) -o $(WASM_GO124) .
+	GOTOOLCHAIN=$(GO124) $(WASM_ENV) go build $(WASM_FLAGS) -o $(WASM_GO124_RAW) .
+	$(POLLFIX) -in $(WASM_GO124_RAW) -out $(WASM_GO124)
 	GOTOOLCHAIN=$(GO124) go version
 
-# The compiled .wasm in the wazero host that behaves like Envoy (e2e/ is its own module).
+# The compiled .wasm in the wazero host that behaves like Envoy (e2e/ is its own module),
+# once per WASI profile: cpp-host from #533 on, and before it (Envoy 1.33–1.38); tests that
+# set their own profiles run in the second pass only.
+E2E_ENV = JWTGUARD_WASM=$(abspath $(WASM)) JWTGUARD_WASM_RAW=$(abspath $(WASM_RAW)) \
+	JWTGUARD_WASM_GO124=$(abspath $(WASM_GO124)) JWTGUARD_WASM_GO124_RAW=$(abspath $(WASM_GO124_RAW)) \
+	JWTGUARD_GUEST_WASM=$(abspath $(GUEST_WASM))
 test-e2e: $(WASM) $(GUEST_WASM) test-toolchains
-	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) JWTGUARD_WASM_GO124=$(abspath $(WASM_GO124)) \
-		JWTGUARD_GUEST_WASM=$(abspath $(GUEST_WASM)) $(GO) test ./...
+	cd e2e && $(E2E_ENV) JWTGUARD_WASI_PROFILE=post533 $(GO) test ./...
+	cd e2e && $(E2E_ENV) JWTGUARD_WASI_PROFILE=pre533 $(GO) test ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -108,8 +128,9 @@ bench: $(WASM)
 # 10^6 mixed requests through the compiled plugin with 4 workers while keys rotate and the
 # IdP flaps (see e2e/soak); exits non-zero on any wrong verdict, failed VM or panic.
 SOAK_REQUESTS ?= 1000000
+SOAK_PROFILE  ?= pre533
 soak: $(WASM)
-	cd e2e && $(GO) run ./cmd/soak -wasm ../$(WASM) -requests $(SOAK_REQUESTS) -concurrency 4
+	cd e2e && $(GO) run ./cmd/soak -wasm ../$(WASM) -requests $(SOAK_REQUESTS) -concurrency 4 -profile $(SOAK_PROFILE)
 
 # Every fuzz target, one after the other, FUZZTIME each (default 10m; e.g. make fuzz FUZZTIME=30s).
 fuzz:

@@ -84,7 +84,8 @@ const (
 )
 
 // wasmPath returns the module named by env, or builds pkg (relative to the repository root)
-// into a temporary directory.
+// into a temporary directory. The plugin (pkg ".") is built as make ships it: rewritten by
+// internal/pollfix (see shippedModule).
 func wasmPath(t testing.TB, env, pkg string) string {
 	t.Helper()
 	if p := os.Getenv(env); env != "" && p != "" {
@@ -96,6 +97,9 @@ func wasmPath(t testing.TB, env, pkg string) string {
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", pkg, err, b)
+	}
+	if pkg == "." {
+		return shippedModule(t, out)
 	}
 	return out
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/jwtguard/jwtguard/e2e/demoidp"
 	"github.com/jwtguard/jwtguard/e2e/devproxy"
-	"github.com/jwtguard/jwtguard/e2e/envoyhost"
 	"github.com/jwtguard/jwtguard/internal/corpus"
 	"github.com/jwtguard/jwtguard/internal/mint"
 )
@@ -59,7 +58,7 @@ func startGuard(t *testing.T, idp http.Handler, remote, top string, workers int)
 		Admin: "127.0.0.1:0",
 	}
 	ctx := context.Background()
-	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: workers, Profile: envoyhost.Post533, Log: g.logs.add})
+	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: workers, Profile: suiteProfile(t), Log: g.logs.add})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, g.logs.text())
 	}

@@ -65,7 +65,7 @@ func TestDevproxyRefusesAnInvalidPluginConfiguration(t *testing.T) {
 	logs := &logSink{}
 	cfg.Listeners[0].Address, cfg.Admin = "127.0.0.1:0", ""
 	cfg.Listeners[0].Wasm.Filename = wasmPath(t, "JWTGUARD_WASM", ".")
-	p, err := devproxy.Start(context.Background(), cfg, devproxy.Options{Concurrency: 1, Log: logs.add})
+	p, err := devproxy.Start(context.Background(), cfg, devproxy.Options{Concurrency: 1, Profile: suiteProfile(t), Log: logs.add})
 	if err == nil {
 		p.Close(context.Background())
 		t.Fatal("devproxy started with an invalid plugin configuration")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jwtguard/jwtguard/e2e/envoyhost"
 	"github.com/jwtguard/jwtguard/internal/mint"
+	"github.com/jwtguard/jwtguard/internal/pollfix"
 )
 
 func guestPlugin(t *testing.T, profile envoyhost.Profile) (*envoyhost.Plugin, *logSink) {
@@ -90,58 +91,95 @@ func TestEnvironmentVariables(t *testing.T) {
 	}
 }
 
-// TestPre533TrapsOnceTheCollectorHasRun pins why README asks for a cpp-host with #533: the
-// plugin never sleeps, but Go's runtime reaches poll_oneoff by itself once its garbage
-// collector has been busy (restarting the world after a stop polls for I/O), and a pre-#533
-// host answers ENOSYS, which the runtime treats as fatal (golang/go#78513), or refuses the
-// call outright when it comes during proxy_on_memory_allocate (notes §1.11). New tokens make
-// garbage quickly; with #533 the same stream is served to the end.
-func TestPre533TrapsOnceTheCollectorHasRun(t *testing.T) {
+// newTokenStream serves up to n requests, each with a new ES256 token, through one worker
+// of a host with profile, until the VM fails. It returns how many were served, the host and
+// its log.
+func newTokenStream(t *testing.T, code []byte, profile envoyhost.Profile, n int) (int, *envoyhost.Host, string) {
+	t.Helper()
+	cfg := `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],"local_jwks":` + string(mint.JWKS(e2eKeys.EC)) + `}},
+	  "rules":[{"match":{"prefix":"/"},"require":{}}]}`
+	ctx := context.Background()
+	var logs strings.Builder
+	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, Locked: true, ManualTicks: true, Profile: profile,
+		Log: func(_ int, msg string) { logs.WriteString(msg + "\n") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(ctx) })
+	p, err := h.LoadPlugin(ctx, code, envoyhost.PluginConfig{Name: "jwtguard", Configuration: []byte(cfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close(ctx) })
+	served := 0
+	for ; served < n; served++ {
+		tok := tokenFor(t, e2eKeys.EC, map[string]any{"jti": strconv.Itoa(served)})
+		r := p.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/x", Authority: "api", Headers: [][2]string{auth(tok)}}, (&upstreamRecorder{}).serve)
+		if r.Status != 200 {
+			if r.Status != 503 || r.Details != "wasm_fail_stream" {
+				t.Fatalf("request %d: %d %s (%s), want 200 or a failed VM's 503", served, r.Status, r.Body, r.Details)
+			}
+			break
+		}
+	}
+	return served, h, logs.String()
+}
+
+// TestUnrewrittenModuleTrapsUnderPre533 pins why the shipped module is rewritten
+// (internal/pollfix): the plugin as the compiler leaves it never sleeps, but Go's runtime
+// reaches poll_oneoff by itself once a runtime timer exists and the collector has run
+// (restarting the world after a stop polls for I/O), and a pre-#533 host answers ENOSYS,
+// which the runtime treats as fatal (golang/go#78513), or refuses the call outright when it
+// comes during proxy_on_memory_allocate (notes §1.11). New tokens make garbage quickly; with
+// #533 the same stream is served to the end.
+func TestUnrewrittenModuleTrapsUnderPre533(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	code := wasmCode(t, "JWTGUARD_WASM", ".")
-	cfg := `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],"local_jwks":` + string(mint.JWKS(e2eKeys.EC)) + `}},
-	  "rules":[{"match":{"prefix":"/"},"require":{}}]}`
+	profileIndependent(t)
+	code := rawPluginCode(t)
+	if _, err := pollfix.Check(code); err == nil {
+		t.Fatal("the raw module is already rewritten")
+	}
 	const requests = 3000
 	for _, tc := range []struct {
 		profile envoyhost.Profile
 		traps   bool
 	}{{envoyhost.Post533, false}, {envoyhost.Pre533, true}} {
 		t.Run(tc.profile.String(), func(t *testing.T) {
-			ctx := context.Background()
-			var logs strings.Builder
-			h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, Locked: true, ManualTicks: true, Profile: tc.profile,
-				Log: func(_ int, msg string) { logs.WriteString(msg + "\n") }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer h.Close(ctx)
-			p, err := h.LoadPlugin(ctx, code, envoyhost.PluginConfig{Name: "jwtguard", Configuration: []byte(cfg)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			served := 0
-			for ; served < requests; served++ {
-				tok := tokenFor(t, e2eKeys.EC, map[string]any{"jti": strconv.Itoa(served)})
-				r := p.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/x", Authority: "api", Headers: [][2]string{auth(tok)}}, (&upstreamRecorder{}).serve)
-				if r.Status != 200 {
-					if r.Status != 503 || r.Details != "wasm_fail_stream" {
-						t.Fatalf("request %d: %d %s (%s), want 200 or a failed VM's 503", served, r.Status, r.Body, r.Details)
-					}
-					break
-				}
-			}
+			served, _, logs := newTokenStream(t, code, tc.profile, requests)
 			trapped := served < requests
 			if trapped != tc.traps {
-				t.Fatalf("served %d of %d new tokens, trapped %v, want trapped %v\n%s", served, requests, trapped, tc.traps, logs.String())
+				t.Fatalf("served %d of %d new tokens, trapped %v, want trapped %v\n%s", served, requests, trapped, tc.traps, logs)
 			}
 			// Either "fatal error: poll_oneoff failed" (ENOSYS), or the host refusing the call
 			// inside proxy_on_memory_allocate, where pre-#533 hosts allow no poll_oneoff.
-			if trapped && !strings.Contains(logs.String(), "poll_oneoff") {
-				t.Fatalf("the VM failed after %d requests, but not in poll_oneoff:\n%.3000s", served, logs.String())
+			if trapped && !strings.Contains(logs, "poll_oneoff") {
+				t.Fatalf("the VM failed after %d requests, but not in poll_oneoff:\n%.3000s", served, logs)
 			}
 			t.Logf("%s: served %d of %d new tokens", tc.profile, served, requests)
 		})
+	}
+}
+
+// TestShippedModuleServesUnderPre533: the shipped (rewritten) module serves 20 000 new
+// tokens on a pre-#533 host — Envoy 1.33–1.38, Istio 1.25–1.30 — and not one poll_oneoff
+// call reaches the host: the runtime's calls end in the module's own replacement.
+func TestShippedModuleServesUnderPre533(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	profileIndependent(t)
+	code := wasmCode(t, "JWTGUARD_WASM", ".")
+	if _, err := pollfix.Check(code); err != nil {
+		t.Fatalf("the shipped module: %v", err)
+	}
+	const requests = 20000
+	served, h, logs := newTokenStream(t, code, envoyhost.Pre533, requests)
+	if served != requests {
+		t.Fatalf("served %d of %d new tokens\n%.3000s", served, requests, logs)
+	}
+	if n := h.PollOneoffCalls(); n != 0 {
+		t.Fatalf("%d poll_oneoff calls reached the host", n)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // envoy/demo.yaml, re-pointed at loopback test servers) → echo upstream, keys fetched from
 // the demo IdP over HTTP, with 4 workers.
 func TestOverHTTP(t *testing.T) {
-	for _, profile := range profiles {
+	for _, profile := range suiteProfiles(t) {
 		t.Run(profile.String(), func(t *testing.T) { testOverHTTP(t, profile) })
 	}
 }

@@ -10,12 +10,10 @@ import (
 	"github.com/jwtguard/jwtguard/e2e/envoyhost"
 )
 
-var profiles = []envoyhost.Profile{envoyhost.Post533, envoyhost.Pre533}
-
 // TestVerdicts: the compiled plugin in the Envoy-like host, 2 workers, keys from a real IdP
 // over HTTP. Every rejected request is answered at the proxy: the upstream never sees it.
 func TestVerdicts(t *testing.T) {
-	for _, profile := range profiles {
+	for _, profile := range suiteProfiles(t) {
 		t.Run(profile.String(), func(t *testing.T) {
 			idp := newTestIdP(t, e2eKeys.RSA, e2eKeys.EC)
 			e := newProxyEnv(t, profile, 2, idp, e2eConfig(""))
@@ -104,7 +102,7 @@ func TestVerdicts(t *testing.T) {
 // verifying after the next refresh, cached tokens included.
 func TestRotationWithoutA401Storm(t *testing.T) {
 	idp := newTestIdP(t, e2eKeys.RSA)
-	e := newProxyEnv(t, envoyhost.Post533, 2, idp, e2eConfig(""))
+	e := newProxyEnv(t, suiteProfile(t), 2, idp, e2eConfig(""))
 	e.plugin.Tick()
 	old := tokenFor(t, e2eKeys.RSA, nil)
 	if r := e.get("/api/x", auth(old)); r.Status != 200 {
@@ -146,7 +144,7 @@ func waitFor(t *testing.T, cond func() bool, max time.Duration, what string) {
 func TestIdPOutage(t *testing.T) {
 	idp := newTestIdP(t, e2eKeys.RSA)
 	idp.fail(500, "internal error")
-	e := newProxyEnv(t, envoyhost.Post533, 2, idp, e2eConfig(""))
+	e := newProxyEnv(t, suiteProfile(t), 2, idp, e2eConfig(""))
 	tok := tokenFor(t, e2eKeys.RSA, nil)
 	r := e.get("/api/x", auth(tok))
 	if r.Status != 503 || r.Header("retry-after") == "" || r.Details != "jwtguard_keys_unavailable" {
@@ -176,7 +174,7 @@ func TestIdPOutage(t *testing.T) {
 // IdP sees one fetch.
 func TestOneFetchPerRefreshWithFourWorkers(t *testing.T) {
 	idp := newTestIdP(t, e2eKeys.RSA)
-	e := newProxyEnv(t, envoyhost.Post533, 4, idp, e2eConfig(""))
+	e := newProxyEnv(t, suiteProfile(t), 4, idp, e2eConfig(""))
 	for i := 0; i < 5; i++ {
 		e.plugin.Tick()
 		time.Sleep(20 * time.Millisecond)
@@ -200,7 +198,7 @@ func TestOneFetchPerRefreshWithFourWorkers(t *testing.T) {
 func TestInvalidConfigurationRefused(t *testing.T) {
 	ctx := context.Background()
 	logs := &logSink{}
-	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true, Log: logs.add})
+	h, err := envoyhost.New(ctx, envoyhost.Options{Profile: suiteProfile(t), Workers: 1, ManualTicks: true, Log: logs.add})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +222,7 @@ func TestFetchOutlivesTheRequestThatStartedIt(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		slow.ServeHTTP(w, r)
 	})
-	e := newProxyEnv(t, envoyhost.Post533, 1, idp, e2eConfig(""))
+	e := newProxyEnv(t, suiteProfile(t), 1, idp, e2eConfig(""))
 	tok := tokenFor(t, e2eKeys.RSA, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

@@ -8,7 +8,7 @@ import (
 )
 
 // TestSoakShort is `make soak` in small: 20 000 mixed requests with 4 workers while keys
-// rotate and the IdP flaps. Every verdict must be exact, no VM may fail or panic, and the
+// rotate and the IdP flaps, under the suite's WASI profile (pre-#533 unless set). Every verdict must be exact, no VM may fail or panic, and the
 // plugin's counters must account for each request exactly once.
 func TestSoakShort(t *testing.T) {
 	if testing.Short() {
@@ -16,7 +16,7 @@ func TestSoakShort(t *testing.T) {
 	}
 	code := wasmCode(t, "JWTGUARD_WASM", ".")
 	r, err := soak.Run(context.Background(), soak.Options{Wasm: code, Requests: 20000, Concurrency: 4,
-		UniqueTokens: 2000, CacheEntries: 1000, Rotations: 3, Seed: 7})
+		UniqueTokens: 2000, CacheEntries: 1000, Rotations: 3, Seed: 7, Profile: suiteProfile(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestRegressionGCStallsInReactor(t *testing.T) {
 	}
 	code := wasmCode(t, "JWTGUARD_WASM", ".")
 	r, err := soak.Run(context.Background(), soak.Options{Wasm: code, Requests: 150000, Concurrency: 4,
-		UniqueTokens: 5000, CacheEntries: 10000, Rotations: 1, Seed: 3, Only: "unique,open"})
+		UniqueTokens: 5000, CacheEntries: 10000, Rotations: 1, Seed: 3, Only: "unique,open", Profile: suiteProfile(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,8 @@
 package filter
 
 import (
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	runtimemetrics "runtime/metrics"
 	"time"
 
@@ -84,9 +83,7 @@ func (pl *pluginState) init(cfg *config.Config) {
 	pl.heapLive[0].Name = "/gc/heap/live:bytes"
 	pl.byIssuer = make(map[string]*providerState, len(cfg.Providers))
 	pl.claimHeaderNames = map[string]struct{}{}
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
-	pl.vmNonce = binary.LittleEndian.Uint64(nonce[:]) | 1
+	pl.vmNonce = newVMNonce()
 	pl.metrics = defineMetrics()
 
 	byConfig := map[*config.Provider]*providerState{}
@@ -181,3 +178,13 @@ func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {
 	}
 	return &stream{id: id, plugin: pl}
 }
+
+// newVMNonce draws the nonce that tells this VM's lease from another VM's. It needs no
+// secrecy: it comes from math/rand/v2's global source (the runtime's generator, seeded once at start
+// with random_get), odd so it is never the zero "no owner". crypto/rand would do too much:
+// its first use arms a 60 s warning timer (crypto/internal/sysrand), and the first runtime
+// timer switches on Go's netpoller, after which every restart of the world after a
+// collection calls poll_oneoff — fatal on hosts before proxy-wasm-cpp-host #533
+// (golang/go#78513). internal/pollfix removes that call from the shipped module; this
+// keeps one timer fewer as a second line of defence.
+func newVMNonce() uint64 { return rand.Uint64() | 1 }

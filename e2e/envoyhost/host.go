@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -66,6 +67,8 @@ type Host struct {
 	stats     map[string]*stat
 	statOrder []string
 	vmSeq     int
+
+	pollOneoffCalls atomic.Int64 // WASI poll_oneoff calls from every VM (PollOneoffCalls)
 }
 
 type sharedEntry struct {

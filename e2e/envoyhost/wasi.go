@@ -188,6 +188,7 @@ func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 		return errnoSuccess
 	})
 	fn("poll_oneoff", func(ctx context.Context, m api.Module, in, out, nsubs, nevents uint32) uint32 {
+		h.pollOneoffCalls.Add(1)
 		vm := guard(ctx, "poll_oneoff")
 		vm.pollCalls++
 		if h.opts.Profile == Pre533 {
@@ -228,3 +229,7 @@ func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 	_, err := b.Instantiate(ctx)
 	return err
 }
+
+// PollOneoffCalls counts the WASI poll_oneoff calls that reached this host from any VM,
+// refused ones included: the shipped module must make none (internal/pollfix).
+func (h *Host) PollOneoffCalls() int64 { return h.pollOneoffCalls.Load() }

@@ -42,6 +42,8 @@ type Options struct {
 	Only string
 	// Env is the VMs' environment (vm_config.environment_variables), e.g. GOGC=200.
 	Env []string
+	// Profile is the host's WASI (envoyhost.Pre533: Envoy 1.33–1.38, Istio 1.25–1.30).
+	Profile envoyhost.Profile
 }
 
 // Result of a soak run.
@@ -260,7 +262,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	var panicLogs atomic.Int64
 	id := &idp{served: map[string]time.Time{}}
 	id.publish(stableRSA, stableEC, rotating[0])
-	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: opts.Concurrency, Profile: envoyhost.Post533,
+	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: opts.Concurrency, Profile: opts.Profile,
 		Clusters: map[string]*envoyhost.Cluster{"idp": {Address: "idp.invalid:80", Client: &http.Client{Transport: id}}},
 		Log: func(level int, msg string) {
 			if strings.Contains(msg, "panic") {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/jwtguard/jwtguard/e2e/envoyhost"
 	"github.com/jwtguard/jwtguard/e2e/soak"
 )
 
@@ -21,20 +22,31 @@ func main() {
 	rotations := flag.Int("rotations", 10, "key rotations over the run")
 	seed := flag.Uint64("seed", 1, "random seed")
 	env := flag.String("env", "", "the VMs' environment variables, KEY=VALUE,KEY=VALUE (e.g. GOGC=200)")
+	profile := flag.String("profile", "pre533", `the host's WASI: "pre533" (cpp-host before #533: Envoy 1.33–1.38) or "post533"`)
 	only := flag.String("only", "", `send one class of request only ("unique": a new valid token per request)`)
 	flag.Parse()
+	var prof envoyhost.Profile
+	switch *profile {
+	case "pre533":
+		prof = envoyhost.Pre533
+	case "post533":
+		prof = envoyhost.Post533
+	default:
+		fmt.Fprintf(os.Stderr, "soak: -profile %q: want pre533 or post533\n", *profile)
+		os.Exit(2)
+	}
 	code, err := os.ReadFile(*wasm)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	r, err := soak.Run(context.Background(), soak.Options{Wasm: code, Requests: *requests, Concurrency: *concurrency,
-		UniqueTokens: *unique, CacheEntries: *cache, Rotations: *rotations, Seed: *seed, Progress: os.Stderr, Only: *only, Env: splitEnv(*env)})
+		UniqueTokens: *unique, CacheEntries: *cache, Rotations: *rotations, Seed: *seed, Progress: os.Stderr, Only: *only, Env: splitEnv(*env), Profile: prof})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	fmt.Printf("requests            %d in %s (%.0f/s), concurrency %d\n", r.Requests, r.Duration.Round(1e9), float64(r.Requests)/r.Duration.Seconds(), *concurrency)
+	fmt.Printf("requests            %d in %s (%.0f/s), concurrency %d, host WASI %s\n", r.Requests, r.Duration.Round(1e9), float64(r.Requests)/r.Duration.Seconds(), *concurrency, prof)
 	fmt.Printf("by class            %v\n", r.ByClass)
 	fmt.Printf("wrong verdicts      %d\n", r.Wrong)
 	for _, w := range r.WrongCases {
