@@ -115,6 +115,7 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 		p.ScopeClaims = sc
 	}
 	p.FromParams = r.queryParams(v, path)
+	p.FromCookies = r.cookieNames(v, path)
 	if fh := r.headerSources(v, path); fh != nil {
 		p.FromHeaders = fh
 	}
@@ -299,4 +300,23 @@ func isToken(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// cookieNames reads from_cookies: names of cookies that may carry the token. A cookie name
+// is an RFC 6265 §4.1.1 token and is compared case-sensitively, as user agents send it back
+// exactly as it was set.
+func (r *reader) cookieNames(v gjson.Result, path string) []string {
+	names := r.strList(v, path, "from_cookies", "leave it out to read no cookie")
+	seen := map[string]bool{}
+	for i, n := range names {
+		p := index(join(path, "from_cookies"), i)
+		if !isToken(n) {
+			r.fail(p, "must be a cookie name (an RFC 6265 token: no spaces, '=', ';', quotes or control characters), got "+strconv.Quote(n))
+		}
+		if seen[n] {
+			r.fail(p, "duplicate cookie "+strconv.Quote(n))
+		}
+		seen[n] = true
+	}
+	return names
 }

@@ -142,6 +142,9 @@ func tokenSources(provs []*config.Provider) []tokenSource {
 		for _, q := range c.FromParams {
 			add(tokenSource{param: q})
 		}
+		for _, n := range c.FromCookies {
+			add(tokenSource{cookie: n})
+		}
 	}
 	return out
 }

@@ -199,10 +199,13 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 		return types.ActionPause
 	}
 	if !e.provider.cfg.Forward {
-		if s.token.source.header != "" {
-			_ = abi.RemoveHttpRequestHeader(s.token.source.header)
-		} else {
-			_ = abi.ReplaceHttpRequestHeader(":path", pathWithoutParam(path, s.token.source.param))
+		switch src := s.token.source; {
+		case src.header != "":
+			_ = abi.RemoveHttpRequestHeader(src.header)
+		case src.cookie != "":
+			removeCookie(src.cookie)
+		default:
+			_ = abi.ReplaceHttpRequestHeader(":path", pathWithoutParam(path, src.param))
 		}
 	}
 	for _, h := range e.claimHeaders {
