@@ -43,6 +43,9 @@ type Provider struct {
 	RequireExpiration bool
 	Typ               string   // required typ header (e.g. "at+jwt", RFC 9068 §2.1); "" → not checked
 	FromCookies       []string // cookie names that may carry the token (case-sensitive, RFC 6265 §4.1.1)
+	// ForwardPayloadHeader receives the verified token's payload segment (base64url, no
+	// padding), as Envoy jwt_authn's forward_payload_header; "" → not sent. Lower case.
+	ForwardPayloadHeader string
 }
 
 // RemoteJWKS is a JWKS fetched with proxy_http_call from an Envoy cluster.
@@ -129,7 +132,7 @@ const (
 // these lists with schema.json and REFERENCE.md.
 var (
 	fieldsTop         = []string{"providers", "rules", "realm", "limits"}
-	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies"}
+	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header"}
 	fieldsRemote      = []string{"cluster", "authority", "path", "refresh_interval", "timeout", "refetch_min_interval", "backoff_base_interval", "backoff_max_interval"}
 	fieldsHeaderSrc   = []string{"name", "value_prefix"}
 	fieldsClaimHeader = []string{"claim", "header"}

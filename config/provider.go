@@ -57,6 +57,10 @@ func (r *reader) crossProvider(ps []*Provider) {
 	// Claim headers are removed from every incoming request before the token is read
 	// (anti-spoofing): one that is also a token header would remove the token.
 	for _, p := range ps {
+		if owner, ok := tokenHeaders[p.ForwardPayloadHeader]; ok && p.ForwardPayloadHeader != "" {
+			r.fail(join(join("providers", p.Name), "forward_payload_header"),
+				"is where provider "+strconv.Quote(owner)+" reads tokens (from_headers); pick another header")
+		}
 		for i, ch := range p.ClaimsToHeaders {
 			if owner, ok := tokenHeaders[ch.Header]; ok {
 				r.fail(join(index(join(join("providers", p.Name), "claims_to_headers"), i), "header"),
@@ -120,6 +124,7 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 		p.FromHeaders = fh
 	}
 	p.ClaimsToHeaders = r.claimHeaders(v, path)
+	p.ForwardPayloadHeader = r.payloadHeader(v, path, p.ClaimsToHeaders)
 	hasRemote, hasLocal := v.Get("remote_jwks").Exists(), v.Get("local_jwks").Exists()
 	if hasRemote {
 		p.Remote = r.remote(v.Get("remote_jwks"), join(path, "remote_jwks"))
@@ -319,4 +324,28 @@ func (r *reader) cookieNames(v gjson.Result, path string) []string {
 		seen[n] = true
 	}
 	return names
+}
+
+// payloadHeader reads forward_payload_header: a header set by the plugin, so it obeys the
+// rules of claim headers (it is removed from every incoming request, so it must not be a
+// header that authenticates, frames or routes the request, nor one a claim also sets).
+func (r *reader) payloadHeader(v gjson.Result, path string, claims []ClaimHeader) string {
+	if !v.Get("forward_payload_header").Exists() {
+		return ""
+	}
+	hp := join(path, "forward_payload_header")
+	header := strings.ToLower(r.str(v, path, "forward_payload_header", true))
+	r.checkHeaderName(header, hp)
+	switch {
+	case reservedClaimHeaders[header]:
+		r.fail(hp, "must not be "+strconv.Quote(header)+": the plugin must not set a header that authenticates, frames or routes the request")
+	case strings.HasPrefix(header, "x-envoy-"):
+		r.fail(hp, "must not start with x-envoy-: Envoy reads those headers itself")
+	}
+	for _, ch := range claims {
+		if ch.Header == header {
+			r.fail(hp, "is also a header of claims_to_headers")
+		}
+	}
+	return header
 }

@@ -106,6 +106,10 @@ func (pl *pluginState) init(cfg *config.Config) {
 		for _, ch := range c.ClaimsToHeaders {
 			pl.claimHeaderNames[ch.Header] = struct{}{}
 		}
+		if c.ForwardPayloadHeader != "" {
+			// Set by the plugin like a claim header, so removed from every request likewise.
+			pl.claimHeaderNames[c.ForwardPayloadHeader] = struct{}{}
+		}
 		pl.providers = append(pl.providers, p)
 		pl.byIssuer[c.Issuer] = p
 		byConfig[c] = p

@@ -145,6 +145,9 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
 	}
+	if prov.cfg.ForwardPayloadHeader != "" {
+		e.payload = payloadSpanOf(s.token.value)
+	}
 	for _, ch := range prov.cfg.ClaimsToHeaders {
 		if v, ok := tok.ClaimText(ch.Claim); ok {
 			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(v)})
@@ -210,6 +213,11 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 	}
 	for _, h := range e.claimHeaders {
 		_ = abi.ReplaceHttpRequestHeader(h[0], h[1])
+	}
+	if name := e.provider.cfg.ForwardPayloadHeader; name != "" {
+		// base64url without padding, as the token carries it (RFC 7515 §7.1), as Envoy
+		// jwt_authn's forward_payload_header sends it. The client's copy is already gone.
+		_ = abi.ReplaceHttpRequestHeader(name, e.payload.of(s.token.value))
 	}
 	p.metrics.allowed.Increment(1)
 	return types.ActionContinue
