@@ -125,6 +125,7 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 	}
 	p.ClaimsToHeaders = r.claimHeaders(v, path)
 	p.ForwardPayloadHeader = r.payloadHeader(v, path, p.ClaimsToHeaders)
+	p.ClaimsToLog = r.logClaims(v, path)
 	hasRemote, hasLocal := v.Get("remote_jwks").Exists(), v.Get("local_jwks").Exists()
 	if hasRemote {
 		p.Remote = r.remote(v.Get("remote_jwks"), join(path, "remote_jwks"))
@@ -348,4 +349,21 @@ func (r *reader) payloadHeader(v gjson.Result, path string, claims []ClaimHeader
 		}
 	}
 	return header
+}
+
+// logClaims reads claims_to_log: claim names, each at most once, without control characters.
+func (r *reader) logClaims(v gjson.Result, path string) []string {
+	names := r.strList(v, path, "claims_to_log", "leave it out to log no claim")
+	seen := map[string]bool{}
+	for i, n := range names {
+		p := index(join(path, "claims_to_log"), i)
+		if hasControl(n) {
+			r.fail(p, "must not contain control characters")
+		}
+		if seen[n] {
+			r.fail(p, "duplicate claim "+strconv.Quote(n))
+		}
+		seen[n] = true
+	}
+	return names
 }

@@ -21,6 +21,8 @@ type verifiedToken struct {
 	// forward_payload_header: offsets rather than a string, because the token is the cache's
 	// key and the request's own header, so the entry costs eight bytes, not a copy.
 	payload payloadSpan
+	// logClaims is claims_to_log rendered for the access log (see decision.go); "" if none.
+	logClaims string
 }
 
 // payloadSpan is [start, end) of a compact JWS's payload segment (RFC 7515 §7.1); zero

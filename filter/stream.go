@@ -20,6 +20,7 @@ type stream struct {
 	plugin *pluginState
 	rule   *config.Rule
 	token  foundToken
+	prov   *providerState // the provider judging the token, once its issuer is accepted
 	held   *heldRequest
 	done   bool
 }
@@ -53,22 +54,20 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	rule := p.cfg.Match(method, path)
 	if rule == nil {
-		p.respond(reasonNoMatchingRule, "")
-		return types.ActionPause
+		return s.refuse(reasonNoMatchingRule)
 	}
 	if rule.Require == nil {
+		s.decide(outcomeOpenRoute, nil, "")
 		p.metrics.allowedOpen.Increment(1)
 		return types.ActionContinue
 	}
 	s.rule = rule
 	tok, bad := extractToken(headers, path, p.sourcesByRule[rule])
 	if bad != nil {
-		p.respond(*bad, "")
-		return types.ActionPause
+		return s.refuse(*bad)
 	}
 	if tok.value == "" {
-		p.respond(reasonMissingToken, "")
-		return types.ActionPause
+		return s.refuse(reasonMissingToken)
 	}
 	s.token = tok
 	return s.authenticate(s.plugin.now(), true, path)
@@ -98,6 +97,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	p := s.plugin
 	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
 		p.metrics.cacheHit.Increment(1)
+		s.prov = e.provider
 		return s.admit(e, path)
 	}
 	p.metrics.cacheMiss.Increment(1)
@@ -110,6 +110,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if prov == nil || !s.rule.Allows(prov.cfg) {
 		return s.refuse(reasonUnknownIssuer)
 	}
+	s.prov = prov
 	// Claims first: they cost no cryptography, so a stream of expired or misaddressed
 	// tokens is turned away cheaply.
 	if err := tok.ValidateClaims(now, &prov.policy); err != nil {
@@ -147,6 +148,9 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	}
 	if prov.cfg.ForwardPayloadHeader != "" {
 		e.payload = payloadSpanOf(s.token.value)
+	}
+	if len(prov.cfg.ClaimsToLog) > 0 {
+		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
 	}
 	for _, ch := range prov.cfg.ClaimsToHeaders {
 		if v, ok := tok.ClaimText(ch.Claim); ok {
@@ -198,6 +202,7 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 	p := s.plugin
 	req := s.rule.Require
 	if !hasAllScopes(e.scopes, req.Scopes) || !hasAnyScope(e.scopes, req.AnyScopes) {
+		s.decide(reasonInsufficientScope.name, e.provider, "")
 		p.respond(reasonInsufficientScope, scopeAttribute(req.Scopes, req.AnyScopes))
 		return types.ActionPause
 	}
@@ -219,11 +224,15 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 		// jwt_authn's forward_payload_header sends it. The client's copy is already gone.
 		_ = abi.ReplaceHttpRequestHeader(name, e.payload.of(s.token.value))
 	}
+	s.decide(outcomeAllowed, e.provider, e.logClaims)
 	p.metrics.allowed.Increment(1)
 	return types.ActionContinue
 }
 
+// refuse answers the request with r, recording the decision first (the access log reads it
+// after the local reply).
 func (s *stream) refuse(r reason) types.Action {
+	s.decide(r.name, s.prov, "")
 	s.plugin.respond(r, "")
 	return types.ActionPause
 }

@@ -1,0 +1,65 @@
+package filter
+
+import (
+	"github.com/jwtguard/jwtguard/internal/abi"
+	"github.com/jwtguard/jwtguard/jwtverify"
+)
+
+// The decision of each request, where operators look: Envoy's access log. proxy_set_property
+// on a stream stores the value in the stream's filter state under "wasm." + the property
+// path (Envoy source/extensions/common/wasm/context.cc, Context::setProperty: the key is
+// CelStateKeyPrefix "wasm." followed by the path, a CelState of the default prototype, type
+// bytes, mutable, life span FilterChain). The access log prints it with
+// %FILTER_STATE(wasm.jwtguard_outcome:PLAIN)%: PLAIN uses CelState::serializeAsString, which
+// is the bytes as set (source/extensions/filters/common/expr/cel_state.h); without PLAIN
+// Envoy would print the BytesValue proto. A key that was never set prints "-".
+const (
+	propOutcome  = "jwtguard_outcome"  // allowed, allowed_open_route, or the reason's name
+	propProvider = "jwtguard_provider" // the provider that verified the token, when one did
+	propClaims   = "jwtguard_claims"   // claims_to_log as a JSON object, when the token verified
+)
+
+// Outcomes that are not rejection reasons.
+const (
+	outcomeAllowed   = "allowed"
+	outcomeOpenRoute = "allowed_open_route"
+)
+
+// decide records the outcome of the request in the stream's filter state and counts it.
+// prov is the provider whose keys judged the token (nil before one is known); claims is
+// the provider's claims_to_log rendering of a verified token, or "". Never the token: a
+// reason name, a provider name from the configuration, and claims the configuration chose.
+func (s *stream) decide(outcome string, prov *providerState, claims string) {
+	_ = abi.SetProperty([]string{propOutcome}, []byte(outcome))
+	if prov != nil {
+		_ = abi.SetProperty([]string{propProvider}, []byte(prov.cfg.Name))
+	}
+	if claims != "" {
+		_ = abi.SetProperty([]string{propClaims}, []byte(claims))
+	}
+}
+
+// logClaims renders the provider's claims_to_log of a verified token as a compact JSON
+// object, in the configured order; claims the token lacks, or whose value is not a string,
+// number or boolean, are left out. "" when there is nothing to log.
+func logClaims(tok *jwtverify.Token, names []string) string {
+	var b []byte
+	for _, n := range names {
+		v, ok := tok.ClaimText(n)
+		if !ok {
+			continue
+		}
+		if b == nil {
+			b = append(b, '{')
+		} else {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, n)
+		b = append(b, ':')
+		b = appendJSONString(b, v)
+	}
+	if b == nil {
+		return ""
+	}
+	return string(append(b, '}'))
+}
