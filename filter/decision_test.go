@@ -44,7 +44,9 @@ func TestDecisionProperties(t *testing.T) {
 		{"no matching rule", "/nowhere", nil, "no_matching_rule", ""},
 		{"missing token", "/api/x", nil, "missing_token", ""},
 		{"allowed", "/api/x", func(h *harness) string { return h.token(testKeys.RSA, nil) }, "allowed", "corp"},
-		{"expired", "/api/x", func(h *harness) string { return h.token(testKeys.RSA, map[string]any{"exp": h.clock.now().Unix() - 3600}) },
+		{"expired", "/api/x", func(h *harness) string {
+			return h.token(testKeys.RSA, map[string]any{"exp": h.clock.now().Unix() - 3600})
+		},
 			"token_expired", "corp"},
 		{"unknown issuer", "/api/x", func(h *harness) string { return h.token(testKeys.RSA, map[string]any{"iss": "https://other/"}) },
 			"unknown_issuer", ""},
