@@ -31,8 +31,19 @@ const (
 // reason name, a provider name from the configuration, and claims the configuration chose.
 func (s *stream) decide(outcome string, prov *providerState, claims string) {
 	_ = abi.SetProperty([]string{propOutcome}, []byte(outcome))
+	provider := ""
 	if prov != nil {
-		_ = abi.SetProperty([]string{propProvider}, []byte(prov.cfg.Name))
+		provider = prov.cfg.Name
+		_ = abi.SetProperty([]string{propProvider}, []byte(provider))
+	}
+	m := &s.plugin.metrics
+	switch outcome {
+	case outcomeAllowed:
+		m.allowed(provider)
+	case outcomeOpenRoute:
+		m.allowedOpen.Increment(1)
+	default:
+		m.rejected(outcome, provider)
 	}
 	if claims != "" {
 		_ = abi.SetProperty([]string{propClaims}, []byte(claims))

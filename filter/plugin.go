@@ -87,7 +87,11 @@ func (pl *pluginState) init(cfg *config.Config) {
 	var nonce [8]byte
 	_, _ = rand.Read(nonce[:])
 	pl.vmNonce = binary.LittleEndian.Uint64(nonce[:]) | 1
-	pl.metrics = defineMetrics()
+	names := make([]string, len(cfg.Providers))
+	for i, c := range cfg.Providers {
+		names[i] = c.Name
+	}
+	pl.metrics = defineMetrics(names)
 
 	byConfig := map[*config.Provider]*providerState{}
 	for _, c := range cfg.Providers {

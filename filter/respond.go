@@ -59,10 +59,9 @@ func tokenReason(err error) reason {
 // that is already failing.
 const retryAfterSeconds = "5"
 
-// respond answers the current stream with reason r and counts it. requiredScope is the
-// scope attribute of an insufficient_scope challenge (RFC 6750 §3.1).
+// respond answers the current stream with reason r (stream.decide has counted it).
+// requiredScope is the scope attribute of an insufficient_scope challenge (RFC 6750 §3.1).
 func (p *pluginState) respond(r reason, requiredScope string) {
-	p.metrics.rejected(r.name)
 	headers := make([][2]string, 0, 3)
 	if r.status == 401 || r.bearerError != "" {
 		headers = append(headers, [2]string{"www-authenticate", p.challenge(r, requiredScope)})

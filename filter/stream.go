@@ -58,7 +58,6 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	if rule.Require == nil {
 		s.decide(outcomeOpenRoute, nil, "")
-		p.metrics.allowedOpen.Increment(1)
 		return types.ActionContinue
 	}
 	s.rule = rule
@@ -225,7 +224,6 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 		_ = abi.ReplaceHttpRequestHeader(name, e.payload.of(s.token.value))
 	}
 	s.decide(outcomeAllowed, e.provider, e.logClaims)
-	p.metrics.allowed.Increment(1)
 	return types.ActionContinue
 }
 
