@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"os"
 	"regexp"
 	"testing"
 )
@@ -39,16 +40,30 @@ func TestMetricNamesCarryLabels(t *testing.T) {
 	}
 }
 
-// The stats_tags regexes of envoy/envoy.yaml (as Envoy applies them: each to the full name,
-// in the custom namespace "wasmcustom", its first group removed and its second the value).
-var (
-	providerTag = regexp.MustCompile(`^wasmcustom\.jwtguard\..*?(\.provider\.(.+))$`)
-	reasonTag   = regexp.MustCompile(`^wasmcustom\.jwtguard\.rejected(\.reason\.([a-z0-9_]+))`)
-)
+// statsTags reads the stats_tags regexes of envoy/envoy.yaml, by tag name.
+func statsTags(t *testing.T) map[string]*regexp.Regexp {
+	t.Helper()
+	doc, err := os.ReadFile("../envoy/envoy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*regexp.Regexp{}
+	rule := regexp.MustCompile(`(?m)^  - tag_name: (\w+)\n    regex: '([^']+)'$`)
+	for _, m := range rule.FindAllStringSubmatch(string(doc), -1) {
+		out[m[1]] = regexp.MustCompile(m[2])
+	}
+	if out["reason"] == nil || out["provider"] == nil {
+		t.Fatalf("envoy/envoy.yaml lacks the reason and provider stats_tags: %v", out)
+	}
+	return out
+}
 
-// TestStatsTagRegexesSplitTheNames: the regexes give back reason and provider for every
-// shape of name, including provider names with dots.
+// TestStatsTagRegexesSplitTheNames: the regexes of envoy/envoy.yaml, applied as Envoy applies
+// them (each to the full name in the custom namespace "wasmcustom", its second group the
+// value), give back reason and provider for every shape of name, dotted provider names too.
 func TestStatsTagRegexesSplitTheNames(t *testing.T) {
+	tags := statsTags(t)
+	reasonTag, providerTag := tags["reason"], tags["provider"]
 	tests := []struct{ name, reason, provider string }{
 		{"jwtguard.rejected.reason.missing_token", "missing_token", ""},
 		{"jwtguard.rejected.reason.token_expired.provider.corp", "token_expired", "corp"},
