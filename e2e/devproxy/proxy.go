@@ -23,7 +23,8 @@ type Options struct {
 	Log         func(level int, msg string)
 	// BaseDir resolves relative wasm filenames (Envoy resolves them against its cwd).
 	BaseDir string
-	// AccessLog receives the lines of the listeners' stdout access logs; nil: os.Stdout.
+	// AccessLog receives the lines of the listeners' stdout access logs (Envoy's stdout);
+	// nil: they are dropped. The commands pass os.Stdout.
 	AccessLog io.Writer
 }
 
@@ -76,7 +77,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (*Proxy, error) {
 		}
 		logOut := opts.AccessLog
 		if logOut == nil {
-			logOut = os.Stdout
+			logOut = io.Discard
 		}
 		srv := &http.Server{Handler: p.handler(l, plugin, cfg.Clusters, logOut), ReadHeaderTimeout: 10 * time.Second}
 		p.serve(srv, ln)
