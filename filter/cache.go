@@ -23,6 +23,9 @@ type verifiedToken struct {
 	payload payloadSpan
 	// logClaims is claims_to_log rendered for the access log (see decision.go); "" if none.
 	logClaims string
+	// refusedClaims counts the claims_to_headers values that cannot be header values (see
+	// claimheaders.go), counted again on every request the entry admits.
+	refusedClaims uint16
 }
 
 // payloadSpan is [start, end) of a compact JWS's payload segment (RFC 7515 §7.1); zero

@@ -37,6 +37,7 @@ type metrics struct {
 	rejectedByProvider  map[reasonProvider]abi.Counter
 	allowedByProvider   map[string]abi.Counter
 	keysAgeByProvider   map[string]abi.Gauge
+	claimRefusedByProv  map[string]abi.Counter
 }
 
 type reasonProvider struct{ reason, provider string }
@@ -46,6 +47,7 @@ const (
 	metricRejected     = "jwtguard.rejected"
 	metricAllowed      = "jwtguard.allowed"
 	metricKeysAge      = "jwtguard.jwks.keys_age_seconds"
+	metricClaimRefused = "jwtguard.claim_header_refused"
 	metricReasonPart   = ".reason."
 	metricProviderPart = ".provider."
 )
@@ -77,6 +79,7 @@ func defineMetrics(providers []string) metrics {
 		rejectedByProvider: map[reasonProvider]abi.Counter{},
 		allowedByProvider:  map[string]abi.Counter{},
 		keysAgeByProvider:  map[string]abi.Gauge{},
+		claimRefusedByProv: map[string]abi.Counter{},
 	}
 	for _, r := range requestReasons {
 		m.rejectedByReason[r.name] = abi.DefineCounter(metricRejected + metricReasonPart + r.name)
@@ -86,6 +89,7 @@ func defineMetrics(providers []string) metrics {
 	}
 	for _, p := range providers {
 		m.allowedByProvider[p] = abi.DefineCounter(metricAllowed + metricProviderPart + p)
+		m.claimRefusedByProv[p] = abi.DefineCounter(metricClaimRefused + metricProviderPart + p)
 	}
 	return m
 }
@@ -123,4 +127,12 @@ func (m *metrics) keysAge(provider string) abi.Gauge {
 		m.keysAgeByProvider[provider] = g
 	}
 	return g
+}
+
+// claimHeaderRefused counts claim header values of provider that were not sent because they
+// cannot be header values (claimheaders.go).
+func (m *metrics) claimHeaderRefused(provider string, n uint64) {
+	if c, ok := m.claimRefusedByProv[provider]; ok {
+		c.Increment(n)
+	}
 }

@@ -152,8 +152,16 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
 	}
 	for _, ch := range prov.cfg.ClaimsToHeaders {
-		if v, ok := tok.ClaimText(ch.Claim); ok {
-			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(v)})
+		v, found := tok.ClaimValue(ch.Claim)
+		if !found {
+			continue
+		}
+		text, ok, refused := renderClaimHeader(v)
+		if refused {
+			e.refusedClaims++
+		}
+		if ok {
+			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(text)})
 		}
 	}
 	p.cache.put(s.token.value, e)
@@ -217,6 +225,9 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 	}
 	for _, h := range e.claimHeaders {
 		_ = abi.ReplaceHttpRequestHeader(h[0], h[1])
+	}
+	if e.refusedClaims > 0 {
+		p.metrics.claimHeaderRefused(e.provider.cfg.Name, uint64(e.refusedClaims))
 	}
 	if name := e.provider.cfg.ForwardPayloadHeader; name != "" {
 		// base64url without padding, as the token carries it (RFC 7515 §7.1), as Envoy
