@@ -1,6 +1,8 @@
 package filter
 
 import (
+	"github.com/tidwall/gjson"
+
 	"github.com/jwtguard/jwtguard/internal/abi"
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
@@ -50,14 +52,23 @@ func (s *stream) decide(outcome string, prov *providerState, claims string) {
 	}
 }
 
+// maxLogClaimBytes bounds one claim's JSON text in the access log: a log line is not the
+// place for a claim that holds a document.
+const maxLogClaimBytes = 512
+
 // logClaims renders the provider's claims_to_log of a verified token as a compact JSON
-// object, in the configured order; claims the token lacks, or whose value is not a string,
-// number or boolean, are left out. "" when there is nothing to log.
+// object, in the configured order, each value as its compact JSON text (so strings stay
+// quoted and escaped, and a log parser reads the types back). Claims the token lacks, JSON
+// null, and values longer than maxLogClaimBytes are left out. "" when nothing is left.
 func logClaims(tok *jwtverify.Token, names []string) string {
 	var b []byte
 	for _, n := range names {
-		v, ok := tok.ClaimText(n)
-		if !ok {
+		v, ok := tok.ClaimValue(n)
+		if !ok || v.Type == gjson.Null || len(v.Raw) > 2*maxLogClaimBytes {
+			continue
+		}
+		text := compactJSON(v.Raw)
+		if len(text) > maxLogClaimBytes {
 			continue
 		}
 		if b == nil {
@@ -67,7 +78,7 @@ func logClaims(tok *jwtverify.Token, names []string) string {
 		}
 		b = appendJSONString(b, n)
 		b = append(b, ':')
-		b = appendJSONString(b, v)
+		b = append(b, text...)
 	}
 	if b == nil {
 		return ""

@@ -10,10 +10,12 @@ func init() {
 		for _, tc := range []struct{ extra, want string }{
 			{"", ""},
 			{`, "claims_to_log": ["sub", "scope", "absent"]`, `{"sub":"alice","scope":"orders:read profile"}`},
+			{`, "claims_to_log": ["iat", "groups", "addr", "nothing"]`, `{"iat":1799999990,"groups":["a","b\"c"],"addr":{"c":"NL"}}`},
 		} {
 			t.Run(tc.extra, func(t *testing.T) {
 				h := newHarness(t, localConfig(t, tc.extra))
-				h.request("GET", "/api/x", bearer(h.token(testKeys.RSA, nil)))
+				h.request("GET", "/api/x", bearer(h.token(testKeys.RSA, map[string]any{
+					"groups": []string{"a", `b"c`}, "addr": map[string]any{"c": "NL"}, "nothing": nil})))
 				if got := h.property(propClaims); got != tc.want {
 					t.Fatalf("%s = %q, want %q", propClaims, got, tc.want)
 				}
