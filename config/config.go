@@ -41,7 +41,14 @@ type Provider struct {
 	ClaimsToHeaders   []ClaimHeader
 	ClockSkew         time.Duration
 	RequireExpiration bool
-	Typ               string // required typ header (e.g. "at+jwt", RFC 9068 §2.1); "" → not checked
+	Typ               string   // required typ header (e.g. "at+jwt", RFC 9068 §2.1); "" → not checked
+	FromCookies       []string // cookie names that may carry the token (case-sensitive, RFC 6265 §4.1.1)
+	// ForwardPayloadHeader receives the verified token's payload segment (base64url, no
+	// padding), as Envoy jwt_authn's forward_payload_header; "" → not sent. Lower case.
+	ForwardPayloadHeader string
+	// ClaimsToLog are claims whose values the plugin puts in the stream's filter state for
+	// Envoy's access log (jwtguard_claims), as a JSON object; empty → none.
+	ClaimsToLog []string
 }
 
 // RemoteJWKS is a JWKS fetched with proxy_http_call from an Envoy cluster.
@@ -128,7 +135,7 @@ const (
 // these lists with schema.json and REFERENCE.md.
 var (
 	fieldsTop         = []string{"providers", "rules", "realm", "limits"}
-	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ"}
+	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log"}
 	fieldsRemote      = []string{"cluster", "authority", "path", "refresh_interval", "timeout", "refetch_min_interval", "backoff_base_interval", "backoff_max_interval"}
 	fieldsHeaderSrc   = []string{"name", "value_prefix"}
 	fieldsClaimHeader = []string{"claim", "header"}

@@ -57,6 +57,10 @@ func (r *reader) crossProvider(ps []*Provider) {
 	// Claim headers are removed from every incoming request before the token is read
 	// (anti-spoofing): one that is also a token header would remove the token.
 	for _, p := range ps {
+		if owner, ok := tokenHeaders[p.ForwardPayloadHeader]; ok && p.ForwardPayloadHeader != "" {
+			r.fail(join(join("providers", p.Name), "forward_payload_header"),
+				"is where provider "+strconv.Quote(owner)+" reads tokens (from_headers); pick another header")
+		}
 		for i, ch := range p.ClaimsToHeaders {
 			if owner, ok := tokenHeaders[ch.Header]; ok {
 				r.fail(join(index(join(join("providers", p.Name), "claims_to_headers"), i), "header"),
@@ -115,10 +119,13 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 		p.ScopeClaims = sc
 	}
 	p.FromParams = r.queryParams(v, path)
+	p.FromCookies = r.cookieNames(v, path)
 	if fh := r.headerSources(v, path); fh != nil {
 		p.FromHeaders = fh
 	}
 	p.ClaimsToHeaders = r.claimHeaders(v, path)
+	p.ForwardPayloadHeader = r.payloadHeader(v, path, p.ClaimsToHeaders)
+	p.ClaimsToLog = r.logClaims(v, path)
 	hasRemote, hasLocal := v.Get("remote_jwks").Exists(), v.Get("local_jwks").Exists()
 	if hasRemote {
 		p.Remote = r.remote(v.Get("remote_jwks"), join(path, "remote_jwks"))
@@ -299,4 +306,64 @@ func isToken(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// cookieNames reads from_cookies: names of cookies that may carry the token. A cookie name
+// is an RFC 6265 §4.1.1 token and is compared case-sensitively, as user agents send it back
+// exactly as it was set.
+func (r *reader) cookieNames(v gjson.Result, path string) []string {
+	names := r.strList(v, path, "from_cookies", "leave it out to read no cookie")
+	seen := map[string]bool{}
+	for i, n := range names {
+		p := index(join(path, "from_cookies"), i)
+		if !isToken(n) {
+			r.fail(p, "must be a cookie name (an RFC 6265 token: no spaces, '=', ';', quotes or control characters), got "+strconv.Quote(n))
+		}
+		if seen[n] {
+			r.fail(p, "duplicate cookie "+strconv.Quote(n))
+		}
+		seen[n] = true
+	}
+	return names
+}
+
+// payloadHeader reads forward_payload_header: a header set by the plugin, so it obeys the
+// rules of claim headers (it is removed from every incoming request, so it must not be a
+// header that authenticates, frames or routes the request, nor one a claim also sets).
+func (r *reader) payloadHeader(v gjson.Result, path string, claims []ClaimHeader) string {
+	if !v.Get("forward_payload_header").Exists() {
+		return ""
+	}
+	hp := join(path, "forward_payload_header")
+	header := strings.ToLower(r.str(v, path, "forward_payload_header", true))
+	r.checkHeaderName(header, hp)
+	switch {
+	case reservedClaimHeaders[header]:
+		r.fail(hp, "must not be "+strconv.Quote(header)+": the plugin must not set a header that authenticates, frames or routes the request")
+	case strings.HasPrefix(header, "x-envoy-"):
+		r.fail(hp, "must not start with x-envoy-: Envoy reads those headers itself")
+	}
+	for _, ch := range claims {
+		if ch.Header == header {
+			r.fail(hp, "is also a header of claims_to_headers")
+		}
+	}
+	return header
+}
+
+// logClaims reads claims_to_log: claim names, each at most once, without control characters.
+func (r *reader) logClaims(v gjson.Result, path string) []string {
+	names := r.strList(v, path, "claims_to_log", "leave it out to log no claim")
+	seen := map[string]bool{}
+	for i, n := range names {
+		p := index(join(path, "claims_to_log"), i)
+		if hasControl(n) {
+			r.fail(p, "must not contain control characters")
+		}
+		if seen[n] {
+			r.fail(p, "duplicate claim "+strconv.Quote(n))
+		}
+		seen[n] = true
+	}
+	return names
 }

@@ -46,6 +46,7 @@ type abiHost struct {
 	logs         []string
 	metrics      map[uint32]int64
 	metricNames  map[string]uint32
+	properties   map[string]string // proxy_set_property, keyed by the serialized path
 	shared       map[string]sharedValue
 	casCounter   uint32
 	nowNanos     int64
@@ -294,6 +295,14 @@ func (h *abiHost) buildEnv(ctx context.Context, rt wazero.Runtime) {
 			return statusBadArgument
 		}
 		h.removeHeader(strings.ToLower(string(h.read(kp, kl))))
+		return statusOK
+	})
+	fn("proxy_set_property", func(_ context.Context, pp, pl, vp, vl uint32) uint32 {
+		h.record("proxy_set_property")
+		if h.properties == nil {
+			h.properties = map[string]string{}
+		}
+		h.properties[string(h.read(pp, pl))] = string(h.read(vp, vl))
 		return statusOK
 	})
 	fn("proxy_send_local_response", func(_ context.Context, status, dp, dl, bp, bl, hp, hl uint32, grpc int32) uint32 {

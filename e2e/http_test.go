@@ -133,7 +133,7 @@ func testOverHTTP(t *testing.T, profile envoyhost.Profile) {
 	}
 	stats, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(stats), "jwtguard.rejected.insufficient_scope: 1") {
+	if !strings.Contains(string(stats), "jwtguard.rejected.reason.insufficient_scope.provider.demo: 1") {
 		t.Fatalf("admin /stats:\n%s", stats)
 	}
 	if n := idp.Fetches.Load(); n > 3 {

@@ -67,6 +67,10 @@ func testPluginThroughTheBinding(t *testing.T, wasm string) {
 		if !hasHeader(r.headers, "www-authenticate", `Bearer realm="jwtguard"`) {
 			t.Fatalf("challenge headers %q", r.headers)
 		}
+		// The decision reaches the host through the binding's proxy_set_property.
+		if got := h.properties["jwtguard_outcome"]; got != "missing_token" {
+			t.Fatalf("jwtguard_outcome property %q", got)
+		}
 		h.finish(2)
 		action := h.request(3, [][2]string{{":method", "GET"}, {":path", "/orders"}, {"authorization", "Bearer " + token}, {"x-sub", "mallory"}})
 		if action != 0 || h.localReply != nil {
@@ -77,6 +81,9 @@ func testPluginThroughTheBinding(t *testing.T, wasm string) {
 		}
 		if v, _ := h.header("x-sub"); v != "alice" {
 			t.Fatalf("x-sub = %q", v)
+		}
+		if h.properties["jwtguard_outcome"] != "allowed" || h.properties["jwtguard_provider"] != "idp" {
+			t.Fatalf("decision properties %q", h.properties)
 		}
 		h.finish(3)
 		for _, l := range h.logs {

@@ -17,7 +17,31 @@ type verifiedToken struct {
 	validUntil   int64 // Unix nanoseconds of exp + clock skew; 0 when the token has no exp
 	scopes       []string
 	claimHeaders [][2]string
+	// payload is where the payload segment lies in the token's text, for
+	// forward_payload_header: offsets rather than a string, because the token is the cache's
+	// key and the request's own header, so the entry costs eight bytes, not a copy.
+	payload payloadSpan
+	// logClaims is claims_to_log rendered for the access log (see decision.go); "" if none.
+	logClaims string
+	// refusedClaims counts the claims_to_headers values that cannot be header values (see
+	// claimheaders.go), counted again on every request the entry admits.
+	refusedClaims uint16
 }
+
+// payloadSpan is [start, end) of a compact JWS's payload segment (RFC 7515 §7.1); zero
+// when the provider does not forward the payload.
+type payloadSpan struct{ start, end int32 }
+
+// payloadSpanOf finds the payload segment of a token that verified (so it has exactly two
+// dots).
+func payloadSpanOf(token string) payloadSpan {
+	first := strings.IndexByte(token, '.')
+	second := first + 1 + strings.IndexByte(token[first+1:], '.')
+	return payloadSpan{int32(first + 1), int32(second)}
+}
+
+// of returns the payload segment of token, the text of the token the span was taken from.
+func (p payloadSpan) of(token string) string { return token[p.start:p.end] }
 
 // tokenCache is a bounded map from token text to its verification. Eviction is first in,
 // first out through a ring of slots: O(1), no per-hit bookkeeping, and an attacker who

@@ -5,12 +5,13 @@ import (
 )
 
 // tokenSource is one place a token may be: a header (with an optional scheme prefix such as
-// "Bearer ") or a query parameter. Sources are deduplicated across providers: two
+// "Bearer "), a query parameter, or a cookie. Sources are deduplicated across providers: two
 // providers reading "authorization" with "Bearer " read one place.
 type tokenSource struct {
-	header      string // lower-case header name, or "" for a query parameter
+	header      string // lower-case header name, or "" for a query parameter or a cookie
 	valuePrefix string // matched case-insensitively (RFC 7235 §2.1: auth-scheme is case-insensitive)
 	param       string
+	cookie      string // cookie name, case-sensitive (see cookies.go)
 }
 
 // foundToken is the token of a request and where it was, so that it can be removed before
@@ -41,6 +42,23 @@ func extractToken(headers [][2]string, path string, sources []tokenSource) (foun
 				if present {
 					count++
 					found = foundToken{value: value, source: src}
+				}
+			}
+			continue
+		}
+		if src.cookie != "" {
+			// The same cookie twice, in one Cookie header or across several, is two tokens.
+			for _, h := range headers {
+				if h[0] != cookieHeader {
+					continue
+				}
+				values, bad := cookieValues(h[1], src.cookie)
+				if bad {
+					return foundToken{}, &reasonMalformedCookie
+				}
+				for _, v := range values {
+					count++
+					found = foundToken{value: v, source: src}
 				}
 			}
 			continue

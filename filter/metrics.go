@@ -5,19 +5,52 @@ import (
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
-// metrics are Envoy stats (notes §2.11). Names are prefixed "jwtguard." and Envoy shows them
-// under the plugin's scope; one counter per reason of the closed catalogue is defined at
-// start, so dashboards see zeros rather than missing series.
+// metrics are Envoy stats (notes §2.11). Names are prefixed "jwtguard."; Envoy files them
+// under its custom stat namespace "wasmcustom" (Context::defineMetric in
+// source/extensions/common/wasm/context.cc) and strips that namespace again in /stats and
+// /stats/prometheus (PrometheusStatsFormatter::metricName, source/server/admin/
+// prometheus_stats.cc, through Stats::CustomStatNamespaces::stripRegisteredPrefix).
+//
+// Envoy has no tag convention of its own for wasm metrics: its built-in tag extractors
+// (source/common/config/well_known_names.cc) match Envoy's own stat names only. A metric
+// reaches Prometheus with labels only through stats_config.stats_tags regexes, which remove
+// their first capture group from the name and take the second as the label's value. So the
+// varying parts are dotted name/value pairs at fixed places, and envoy/envoy.yaml carries the
+// two regexes (docs/metrics.md explains them):
+//
+//	jwtguard.rejected.reason.<reason>[.provider.<provider>]  → jwtguard_rejected{reason, provider}
+//	jwtguard.allowed.provider.<provider>                     → jwtguard_allowed{provider}
+//	jwtguard.jwks.keys_age_seconds.provider.<provider>       → jwtguard_jwks_keys_age_seconds{provider}
+//
+// provider comes last because a provider name may contain dots; reasons never do. One
+// counter per reason of the closed catalogue, and one allowed counter per provider, are
+// defined at start so dashboards see zeros rather than missing series; a reason's counter
+// for a provider is defined when it first counts.
 type metrics struct {
-	allowed, allowedOpen abi.Counter
-	cacheHit, cacheMiss  abi.Counter
-	fetches, fetchOK     abi.Counter
-	fetchFailed          abi.Counter
-	held, cacheEntries   sharedGauge
-	heapBytes            sharedGauge
-	rejectedByReason     map[string]abi.Counter
-	keysAgeByProvider    map[string]abi.Gauge
+	allowedOpen         abi.Counter
+	cacheHit, cacheMiss abi.Counter
+	fetches, fetchOK    abi.Counter
+	fetchFailed         abi.Counter
+	held, cacheEntries  sharedGauge
+	heapBytes           sharedGauge
+	rejectedByReason    map[string]abi.Counter
+	rejectedByProvider  map[reasonProvider]abi.Counter
+	allowedByProvider   map[string]abi.Counter
+	keysAgeByProvider   map[string]abi.Gauge
+	claimRefusedByProv  map[string]abi.Counter
 }
+
+type reasonProvider struct{ reason, provider string }
+
+// Metric name parts that the stats_tags regexes of envoy/envoy.yaml turn into labels.
+const (
+	metricRejected     = "jwtguard.rejected"
+	metricAllowed      = "jwtguard.allowed"
+	metricKeysAge      = "jwtguard.jwks.keys_age_seconds"
+	metricClaimRefused = "jwtguard.claim_header_refused"
+	metricReasonPart   = ".reason."
+	metricProviderPart = ".provider."
+)
 
 // sharedGauge is a proxy-wide total of which each VM knows only its own share: Envoy's
 // stats are process-wide, so every VM adds the change of its share since it last reported.
@@ -31,32 +64,56 @@ func (g *sharedGauge) report(share int64) {
 	g.reported = share
 }
 
-func defineMetrics() metrics {
+func defineMetrics(providers []string) metrics {
 	m := metrics{
-		allowed:           abi.DefineCounter("jwtguard.allowed"),
-		allowedOpen:       abi.DefineCounter("jwtguard.allowed_open_route"),
-		cacheHit:          abi.DefineCounter("jwtguard.cache.hit"),
-		cacheMiss:         abi.DefineCounter("jwtguard.cache.miss"),
-		fetches:           abi.DefineCounter("jwtguard.jwks.fetch"),
-		fetchOK:           abi.DefineCounter("jwtguard.jwks.fetch_success"),
-		fetchFailed:       abi.DefineCounter("jwtguard.jwks.fetch_failure"),
-		held:              sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
-		cacheEntries:      sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
-		heapBytes:         sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
-		rejectedByReason:  map[string]abi.Counter{},
-		keysAgeByProvider: map[string]abi.Gauge{},
+		allowedOpen:        abi.DefineCounter("jwtguard.allowed_open_route"),
+		cacheHit:           abi.DefineCounter("jwtguard.cache.hit"),
+		cacheMiss:          abi.DefineCounter("jwtguard.cache.miss"),
+		fetches:            abi.DefineCounter("jwtguard.jwks.fetch"),
+		fetchOK:            abi.DefineCounter("jwtguard.jwks.fetch_success"),
+		fetchFailed:        abi.DefineCounter("jwtguard.jwks.fetch_failure"),
+		held:               sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
+		cacheEntries:       sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
+		heapBytes:          sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
+		rejectedByReason:   map[string]abi.Counter{},
+		rejectedByProvider: map[reasonProvider]abi.Counter{},
+		allowedByProvider:  map[string]abi.Counter{},
+		keysAgeByProvider:  map[string]abi.Gauge{},
+		claimRefusedByProv: map[string]abi.Counter{},
 	}
 	for _, r := range requestReasons {
-		m.rejectedByReason[r.name] = abi.DefineCounter("jwtguard.rejected." + r.name)
+		m.rejectedByReason[r.name] = abi.DefineCounter(metricRejected + metricReasonPart + r.name)
 	}
 	for _, r := range jwtverify.Reasons() {
-		m.rejectedByReason[r.Name()] = abi.DefineCounter("jwtguard.rejected." + r.Name())
+		m.rejectedByReason[r.Name()] = abi.DefineCounter(metricRejected + metricReasonPart + r.Name())
+	}
+	for _, p := range providers {
+		m.allowedByProvider[p] = abi.DefineCounter(metricAllowed + metricProviderPart + p)
+		m.claimRefusedByProv[p] = abi.DefineCounter(metricClaimRefused + metricProviderPart + p)
 	}
 	return m
 }
 
-func (m *metrics) rejected(name string) {
-	if c, ok := m.rejectedByReason[name]; ok {
+// rejected counts a rejection for reason, under provider when one judged the token ("" when
+// none did). Reasons outside the catalogue are not counted.
+func (m *metrics) rejected(reason, provider string) {
+	c, ok := m.rejectedByReason[reason]
+	if !ok {
+		return
+	}
+	if provider != "" {
+		key := reasonProvider{reason, provider}
+		if c, ok = m.rejectedByProvider[key]; !ok {
+			c = abi.DefineCounter(metricRejected + metricReasonPart + reason + metricProviderPart + provider)
+			m.rejectedByProvider[key] = c
+		}
+	}
+	c.Increment(1)
+}
+
+// allowed counts a request let through with a token of provider.
+func (m *metrics) allowed(provider string) {
+	if c, ok := m.allowedByProvider[provider]; ok {
 		c.Increment(1)
 	}
 }
@@ -66,8 +123,16 @@ func (m *metrics) rejected(name string) {
 func (m *metrics) keysAge(provider string) abi.Gauge {
 	g, ok := m.keysAgeByProvider[provider]
 	if !ok {
-		g = abi.DefineGauge("jwtguard.jwks.keys_age_seconds." + provider)
+		g = abi.DefineGauge(metricKeysAge + metricProviderPart + provider)
 		m.keysAgeByProvider[provider] = g
 	}
 	return g
+}
+
+// claimHeaderRefused counts claim header values of provider that were not sent because they
+// cannot be header values (claimheaders.go).
+func (m *metrics) claimHeaderRefused(provider string, n uint64) {
+	if c, ok := m.claimRefusedByProv[provider]; ok {
+		c.Increment(n)
+	}
 }

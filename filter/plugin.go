@@ -84,7 +84,11 @@ func (pl *pluginState) init(cfg *config.Config) {
 	pl.byIssuer = make(map[string]*providerState, len(cfg.Providers))
 	pl.claimHeaderNames = map[string]struct{}{}
 	pl.vmNonce = newVMNonce()
-	pl.metrics = defineMetrics()
+	names := make([]string, len(cfg.Providers))
+	for i, c := range cfg.Providers {
+		names[i] = c.Name
+	}
+	pl.metrics = defineMetrics(names)
 
 	byConfig := map[*config.Provider]*providerState{}
 	for _, c := range cfg.Providers {
@@ -102,6 +106,10 @@ func (pl *pluginState) init(cfg *config.Config) {
 		}
 		for _, ch := range c.ClaimsToHeaders {
 			pl.claimHeaderNames[ch.Header] = struct{}{}
+		}
+		if c.ForwardPayloadHeader != "" {
+			// Set by the plugin like a claim header, so removed from every request likewise.
+			pl.claimHeaderNames[c.ForwardPayloadHeader] = struct{}{}
 		}
 		pl.providers = append(pl.providers, p)
 		pl.byIssuer[c.Issuer] = p
@@ -138,6 +146,9 @@ func tokenSources(provs []*config.Provider) []tokenSource {
 		}
 		for _, q := range c.FromParams {
 			add(tokenSource{param: q})
+		}
+		for _, n := range c.FromCookies {
+			add(tokenSource{cookie: n})
 		}
 	}
 	return out

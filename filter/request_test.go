@@ -261,8 +261,8 @@ func TestRequestOutcomes(t *testing.T) {
 				!strings.Contains(r.headers["www-authenticate"], `error="invalid_token"`) {
 				t.Fatalf("a 401 for a bad token needs error=invalid_token; got %q", r.headers["www-authenticate"])
 			}
-			if c := h.counter("jwtguard.rejected." + r.body["reason"]); c != 1 {
-				t.Fatalf("counter jwtguard.rejected.%s = %d, want 1", r.body["reason"], c)
+			if c := h.rejections(r.body["reason"]); c != 1 {
+				t.Fatalf("rejections counted for %s: %d, want 1", r.body["reason"], c)
 			}
 		})
 	}

@@ -37,6 +37,8 @@ var (
 	// An IdP outage is the server's failure, not the client's: 503 so it alerts as 5xx.
 	reasonKeysUnavailable = reason{"keys_unavailable", "the signing keys cannot be fetched right now", 503, ""}
 	reasonTooManyHeld     = reason{"too_many_pending", "too many requests are waiting for signing keys", 503, ""}
+	// A cookie named in from_cookies whose value is not a single token (RFC 6265 §4.1.1).
+	reasonMalformedCookie = reason{"malformed_token_cookie", "a token cookie does not hold a single bearer token", 400, errInvalidRequest}
 )
 
 // requestReasons lists the request-level reasons; with jwtverify.Reasons() it is the whole
@@ -44,6 +46,7 @@ var (
 var requestReasons = []reason{
 	reasonMissingToken, reasonMultipleTokens, reasonMalformedAuthorization, reasonNoMatchingRule,
 	reasonUnknownIssuer, reasonInsufficientScope, reasonKeysUnavailable, reasonTooManyHeld,
+	reasonMalformedCookie,
 }
 
 // tokenReason maps a jwtverify failure to its reason: always 401 invalid_token (RFC 6750 §3.1).
@@ -56,10 +59,9 @@ func tokenReason(err error) reason {
 // that is already failing.
 const retryAfterSeconds = "5"
 
-// respond answers the current stream with reason r and counts it. requiredScope is the
-// scope attribute of an insufficient_scope challenge (RFC 6750 §3.1).
+// respond answers the current stream with reason r (stream.decide has counted it).
+// requiredScope is the scope attribute of an insufficient_scope challenge (RFC 6750 §3.1).
 func (p *pluginState) respond(r reason, requiredScope string) {
-	p.metrics.rejected(r.name)
 	headers := make([][2]string, 0, 3)
 	if r.status == 401 || r.bearerError != "" {
 		headers = append(headers, [2]string{"www-authenticate", p.challenge(r, requiredScope)})

@@ -20,6 +20,7 @@ type stream struct {
 	plugin *pluginState
 	rule   *config.Rule
 	token  foundToken
+	prov   *providerState // the provider judging the token, once its issuer is accepted
 	held   *heldRequest
 	done   bool
 }
@@ -53,22 +54,19 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	rule := p.cfg.Match(method, path)
 	if rule == nil {
-		p.respond(reasonNoMatchingRule, "")
-		return types.ActionPause
+		return s.refuse(reasonNoMatchingRule)
 	}
 	if rule.Require == nil {
-		p.metrics.allowedOpen.Increment(1)
+		s.decide(outcomeOpenRoute, nil, "")
 		return types.ActionContinue
 	}
 	s.rule = rule
 	tok, bad := extractToken(headers, path, p.sourcesByRule[rule])
 	if bad != nil {
-		p.respond(*bad, "")
-		return types.ActionPause
+		return s.refuse(*bad)
 	}
 	if tok.value == "" {
-		p.respond(reasonMissingToken, "")
-		return types.ActionPause
+		return s.refuse(reasonMissingToken)
 	}
 	s.token = tok
 	return s.authenticate(s.plugin.now(), true, path)
@@ -98,6 +96,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	p := s.plugin
 	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
 		p.metrics.cacheHit.Increment(1)
+		s.prov = e.provider
 		return s.admit(e, path)
 	}
 	p.metrics.cacheMiss.Increment(1)
@@ -110,6 +109,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if prov == nil || !s.rule.Allows(prov.cfg) {
 		return s.refuse(reasonUnknownIssuer)
 	}
+	s.prov = prov
 	// Claims first: they cost no cryptography, so a stream of expired or misaddressed
 	// tokens is turned away cheaply.
 	if err := tok.ValidateClaims(now, &prov.policy); err != nil {
@@ -145,9 +145,23 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
 	}
+	if prov.cfg.ForwardPayloadHeader != "" {
+		e.payload = payloadSpanOf(s.token.value)
+	}
+	if len(prov.cfg.ClaimsToLog) > 0 {
+		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
+	}
 	for _, ch := range prov.cfg.ClaimsToHeaders {
-		if v, ok := tok.ClaimText(ch.Claim); ok {
-			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(v)})
+		v, found := tok.ClaimValue(ch.Claim)
+		if !found {
+			continue
+		}
+		text, ok, refused := renderClaimHeader(v)
+		if refused {
+			e.refusedClaims++
+		}
+		if ok {
+			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(text)})
 		}
 	}
 	p.cache.put(s.token.value, e)
@@ -195,24 +209,39 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 	p := s.plugin
 	req := s.rule.Require
 	if !hasAllScopes(e.scopes, req.Scopes) || !hasAnyScope(e.scopes, req.AnyScopes) {
+		s.decide(reasonInsufficientScope.name, e.provider, "")
 		p.respond(reasonInsufficientScope, scopeAttribute(req.Scopes, req.AnyScopes))
 		return types.ActionPause
 	}
 	if !e.provider.cfg.Forward {
-		if s.token.source.header != "" {
-			_ = abi.RemoveHttpRequestHeader(s.token.source.header)
-		} else {
-			_ = abi.ReplaceHttpRequestHeader(":path", pathWithoutParam(path, s.token.source.param))
+		switch src := s.token.source; {
+		case src.header != "":
+			_ = abi.RemoveHttpRequestHeader(src.header)
+		case src.cookie != "":
+			removeCookie(src.cookie)
+		default:
+			_ = abi.ReplaceHttpRequestHeader(":path", pathWithoutParam(path, src.param))
 		}
 	}
 	for _, h := range e.claimHeaders {
 		_ = abi.ReplaceHttpRequestHeader(h[0], h[1])
 	}
-	p.metrics.allowed.Increment(1)
+	if e.refusedClaims > 0 {
+		p.metrics.claimHeaderRefused(e.provider.cfg.Name, uint64(e.refusedClaims))
+	}
+	if name := e.provider.cfg.ForwardPayloadHeader; name != "" {
+		// base64url without padding, as the token carries it (RFC 7515 §7.1), as Envoy
+		// jwt_authn's forward_payload_header sends it. The client's copy is already gone.
+		_ = abi.ReplaceHttpRequestHeader(name, e.payload.of(s.token.value))
+	}
+	s.decide(outcomeAllowed, e.provider, e.logClaims)
 	return types.ActionContinue
 }
 
+// refuse answers the request with r, recording the decision first (the access log reads it
+// after the local reply).
 func (s *stream) refuse(r reason) types.Action {
+	s.decide(r.name, s.prov, "")
 	s.plugin.respond(r, "")
 	return types.ActionPause
 }

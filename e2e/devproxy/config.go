@@ -36,6 +36,8 @@ type Config struct {
 	Listeners []Listener
 	Clusters  map[string]ClusterConfig
 	Admin     string // host:port, "" for none
+	// StatsTags are stats_config.stats_tags, applied in /stats/prometheus.
+	StatsTags []StatsTag
 }
 
 // Listener is one HTTP listener.
@@ -44,6 +46,8 @@ type Listener struct {
 	Address string
 	Routes  []Route
 	Wasm    *WasmFilter // nil: no wasm filter
+	// AccessLogs are the connection manager's stdout access logs, written after each request.
+	AccessLogs []*AccessLog
 }
 
 // Route sends matching requests to a cluster.
@@ -116,8 +120,9 @@ func socketAddress(errs *[]error, a *corev3.Address, path string) string {
 
 func translate(b *bootstrapv3.Bootstrap) (*Config, error) {
 	var errs []error
-	only(&errs, b, "", "static_resources", "admin", "node")
+	only(&errs, b, "", "static_resources", "admin", "node", "stats_config")
 	c := &Config{Clusters: map[string]ClusterConfig{}}
+	c.StatsTags = translateStatsConfig(&errs, b.GetStatsConfig())
 	if b.Admin != nil {
 		only(&errs, b.Admin, "admin", "address", "access_log")
 		c.Admin = socketAddress(&errs, b.Admin.Address, "admin.address")
@@ -207,6 +212,7 @@ func (c *Config) translateHCM(errs *[]error, hcm *hcmv3.HttpConnectionManager, p
 			lst.Routes = append(lst.Routes, Route{Prefix: r.GetMatch().GetPrefix(), Path: r.GetMatch().GetPath(), Cluster: cluster})
 		}
 	}
+	lst.AccessLogs = translateAccessLogs(errs, hcm, path)
 	filters := hcm.GetHttpFilters()
 	if len(filters) == 0 || !filters[len(filters)-1].GetTypedConfig().MessageIs(&routerv3.Router{}) {
 		*errs = append(*errs, fmt.Errorf("%s.http_filters: the last filter must be envoy.filters.http.router", path))

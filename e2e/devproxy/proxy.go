@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jwtguard/jwtguard/e2e/envoyhost"
@@ -22,6 +23,9 @@ type Options struct {
 	Log         func(level int, msg string)
 	// BaseDir resolves relative wasm filenames (Envoy resolves them against its cwd).
 	BaseDir string
+	// AccessLog receives the lines of the listeners' stdout access logs (Envoy's stdout);
+	// nil: they are dropped. The commands pass os.Stdout.
+	AccessLog io.Writer
 }
 
 // Proxy is a running devproxy.
@@ -71,7 +75,11 @@ func Start(ctx context.Context, cfg *Config, opts Options) (*Proxy, error) {
 			p.Close(ctx)
 			return nil, err
 		}
-		srv := &http.Server{Handler: p.handler(l, plugin, cfg.Clusters), ReadHeaderTimeout: 10 * time.Second}
+		logOut := opts.AccessLog
+		if logOut == nil {
+			logOut = io.Discard
+		}
+		srv := &http.Server{Handler: p.handler(l, plugin, cfg.Clusters, logOut), ReadHeaderTimeout: 10 * time.Second}
 		p.serve(srv, ln)
 	}
 	if cfg.Admin != "" {
@@ -82,6 +90,10 @@ func Start(ctx context.Context, cfg *Config, opts Options) (*Proxy, error) {
 		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, h.StatsText()) })
+		mux.HandleFunc("/stats/prometheus", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("content-type", "text/plain; version=0.0.4")
+			io.WriteString(w, PrometheusText(h.Stats(), cfg.StatsTags))
+		})
 		mux.HandleFunc("/ready", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "LIVE\n") })
 		p.serve(&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln)
 	}
@@ -109,7 +121,8 @@ func (p *Proxy) Close(ctx context.Context) {
 var hopByHop = map[string]bool{"connection": true, "keep-alive": true, "proxy-connection": true, "te": true,
 	"trailer": true, "transfer-encoding": true, "upgrade": true}
 
-func (p *Proxy) handler(l Listener, plugin *envoyhost.Plugin, clusters map[string]ClusterConfig) http.Handler {
+func (p *Proxy) handler(l Listener, plugin *envoyhost.Plugin, clusters map[string]ClusterConfig, logOut io.Writer) http.Handler {
+	var logMu sync.Mutex
 	// Like Envoy's router: no redirects followed, Accept-Encoding and bodies passed through
 	// as they are (no transparent decompression).
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{DisableCompression: true},
@@ -117,6 +130,7 @@ func (p *Proxy) handler(l Listener, plugin *envoyhost.Plugin, clusters map[strin
 	tlsClient := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{}, DisableCompression: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		req := &envoyhost.Request{Method: r.Method, Path: r.URL.RequestURI(), Authority: r.Host, Scheme: "http", Body: body}
 		for k, vs := range r.Header {
@@ -178,6 +192,13 @@ func (p *Proxy) handler(l Listener, plugin *envoyhost.Plugin, clusters map[strin
 		}
 		if resp == nil {
 			return // the client went away
+		}
+		if len(l.AccessLogs) > 0 {
+			logMu.Lock()
+			for _, al := range l.AccessLogs {
+				io.WriteString(logOut, al.Line(start, req, resp))
+			}
+			logMu.Unlock()
 		}
 		if resp.Status == 0 { // proxy_close_stream: reset
 			if hj, ok := w.(http.Hijacker); ok {

@@ -316,6 +316,26 @@ func (h *Host) envModule(ctx context.Context, rt wazero.Runtime) error {
 		}
 		return vm.give(ctx, m, v, outPtr, outLen)
 	})
+	// proxy_set_property stores a value in the current stream's filter state under "wasm." +
+	// the path, as Envoy's Context::setProperty (source/extensions/common/wasm/context.cc)
+	// does; outside a stream there is no stream info and Envoy answers NotFound.
+	fn("proxy_set_property", func(ctx context.Context, m api.Module, pp, pl, vp, vl uint32) uint32 {
+		vm := enter(ctx, "proxy_set_property")
+		path, ok1 := read(m, pp, pl)
+		value, ok2 := read(m, vp, vl)
+		if !ok1 || !ok2 {
+			return statusInvalidMemory
+		}
+		s := vm.streams[vm.effective]
+		if s == nil {
+			return statusNotFound
+		}
+		if s.filterState == nil {
+			s.filterState = map[string]string{}
+		}
+		s.filterState["wasm."+string(path)] = string(value)
+		return statusOK
+	})
 	fn("proxy_get_shared_data", func(ctx context.Context, m api.Module, kp, kl, outPtr, outLen, outCas uint32) uint32 {
 		vm := enter(ctx, "proxy_get_shared_data")
 		key, ok := read(m, kp, kl)

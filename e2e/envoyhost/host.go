@@ -338,3 +338,25 @@ func read(m api.Module, ptr, size uint32) ([]byte, bool) {
 	}
 	return append([]byte(nil), b...), true
 }
+
+// StatSnapshot is one plugin metric as defined by the plugin (without Envoy's "wasmcustom."
+// namespace, which Envoy strips from its admin output too).
+type StatSnapshot struct {
+	Name  string
+	Kind  uint32 // 0 counter, 1 gauge, 2 histogram
+	Value int64  // a histogram's sum
+	Count int64  // a histogram's observations
+}
+
+// Stats returns every plugin metric, sorted by name.
+func (h *Host) Stats() []StatSnapshot {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]StatSnapshot, 0, len(h.stats))
+	for _, n := range h.statOrder {
+		s := h.stats[n]
+		out = append(out, StatSnapshot{Name: n, Kind: s.kind, Value: s.value, Count: s.count})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

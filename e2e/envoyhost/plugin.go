@@ -38,6 +38,10 @@ type Response struct {
 	Headers [][2]string
 	Body    []byte
 	Details string // response-code details: the plugin's, or Envoy's such as wasm_fail_stream
+	// What an access log sees of the stream once it is done: the request headers as the
+	// plugin left them, and the filter state it set (proxy_set_property).
+	RequestHeaders [][2]string
+	FilterState    map[string]string
 }
 
 // Header returns the first value of a header.
@@ -63,6 +67,7 @@ type stream struct {
 	decision    chan outcome
 	pendingCont bool
 	pendingResp *Response
+	filterState map[string]string // "wasm.<path>" → value (proxy_set_property)
 }
 
 type outcome struct {
@@ -177,6 +182,8 @@ func (p *Plugin) Handle(ctx context.Context, req *Request, upstream Upstream) *R
 		vm.call(context.Background(), s.id, "proxy_on_response_headers", uint64(s.id), uint64(len(s.respHeaders)), 1)
 		s.respLive = false
 		out := *resp
+		out.RequestHeaders = s.reqHeaders
+		out.FilterState = s.filterState
 		out.Headers = nil
 		for _, kv := range s.respHeaders {
 			if kv[0] != ":status" {

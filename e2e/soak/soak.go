@@ -63,7 +63,7 @@ type Result struct {
 	// CacheEntries (gauge jwtguard.cache.entries), sampled with MemoryMiB.
 	HeapMiB      []float64
 	CacheEntries []int64
-	// CountersTotal is allowed + allowed_open_route + every rejected.<reason>: it must equal
+	// CountersTotal is allowed.provider.<p> + allowed_open_route + every rejected.reason.<reason>[.provider.<p>]: it must equal
 	// Requests (each request counted exactly once).
 	CountersTotal int64
 }
@@ -466,7 +466,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.PanicLogs = int(panicLogs.Load())
 	res.Fetches, res.FetchesWhileDown = id.fetches.Load(), id.downFetch.Load()
 	for name, v := range gauges(h.StatsText()) {
-		if name == "jwtguard.allowed" || name == "jwtguard.allowed_open_route" || strings.HasPrefix(name, "jwtguard.rejected.") {
+		if strings.HasPrefix(name, "jwtguard.allowed.provider.") || name == "jwtguard.allowed_open_route" || strings.HasPrefix(name, "jwtguard.rejected.") {
 			res.CountersTotal += v
 		}
 	}

@@ -33,6 +33,8 @@ const (
 	Issuer    = "https://idp.example.com/"
 	Audience  = "orders-api"
 	QueryName = "access_token"
+	// CookieName is the provider's from_cookies entry.
+	CookieName = "session"
 	// OpenPath needs no token; TokenPath needs a valid token; AdminPath needs scope "admin".
 	OpenPath  = "/healthz"
 	TokenPath = "/api/x"
@@ -49,7 +51,8 @@ const Rules = `[
 // Provider returns the members of provider "corp" the corpus assumes, except its keys
 // (local_jwks or remote_jwks, which the caller adds, serving Corpus.JWKS).
 func Provider() string {
-	return `"issuer": "` + Issuer + `", "audiences": ["` + Audience + `"], "from_params": ["` + QueryName + `"]`
+	return `"issuer": "` + Issuer + `", "audiences": ["` + Audience + `"], "from_params": ["` + QueryName + `"]` +
+		`, "from_cookies": ["` + CookieName + `"]`
 }
 
 // Case is one request and the answer it must get.
@@ -286,6 +289,24 @@ func New(keys mint.Keys, now time.Time) (*Corpus, error) {
 	add("query token percent-encoded garbage", 400, "malformed_authorization")
 	c.Cases[len(c.Cases)-1].Path = TokenPath + "?" + QueryName + "=%ZZ"
 	add("no token", 401, "missing_token")
+
+	// Token cookies (RFC 6265 §4.1.1 syntax, §5.4 Cookie header).
+	cookie := func(v string) [2]string { return [2]string{"cookie", v} }
+	add("cookie token", 200, "", cookie(CookieName+"="+valid))
+	add("cookie token with whitespace around the pair", 200, "", cookie("  "+CookieName+" =\t"+valid+" ;theme=dark"))
+	add("cookie token quoted", 200, "", cookie(CookieName+`="`+valid+`"`))
+	add("cookie with ';' inside its quoted value", 400, "malformed_token_cookie", cookie(CookieName+`="`+valid[:20]+";"+valid[20:]+`"`))
+	add("cookie value with a space", 400, "malformed_token_cookie", cookie(CookieName+"="+valid[:20]+" "+valid[20:]))
+	add("cookie name in upper case is another cookie", 401, "missing_token", cookie(strings.ToUpper(CookieName)+"="+valid))
+	add("cookie name as a suffix of another", 401, "missing_token", cookie("x"+CookieName+"="+valid))
+	add("cookie token twice in one header", 400, "multiple_tokens", cookie(CookieName+"="+valid+"; "+CookieName+"="+valid))
+	add("cookie token in two Cookie headers", 400, "multiple_tokens", cookie(CookieName+"="+valid), cookie(CookieName+"="+validEC))
+	add("cookie token and Authorization", 400, "multiple_tokens", cookie(CookieName+"="+valid), bearer(validEC))
+	add("cookie token and query token", 400, "multiple_tokens", cookie(CookieName+"="+valid))
+	c.Cases[len(c.Cases)-1].Path = TokenPath + "?" + QueryName + "=" + validEC
+	add("4 KiB cookie beside the token cookie", 200, "", cookie("big="+strings.Repeat("x", 4096)+"; "+CookieName+"="+valid))
+	add("4 KiB token cookie of junk", 401, "malformed_token", cookie(CookieName+"="+strings.Repeat("a", 4096)))
+	add("empty token cookie is no token", 401, "missing_token", cookie(CookieName+"="))
 
 	// Scopes (RFC 6750 §3.1).
 	c.Cases = append(c.Cases,

@@ -62,7 +62,7 @@ func run(file string, concurrency int) error {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	ctx := context.Background()
-	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: concurrency, Log: func(level int, msg string) {
+	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: concurrency, AccessLog: os.Stdout, Log: func(level int, msg string) {
 		if level >= 2 {
 			fmt.Fprintln(os.Stderr, msg)
 		}

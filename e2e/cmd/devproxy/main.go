@@ -52,7 +52,7 @@ func run(args []string, stderr io.Writer, ready chan<- *devproxy.Proxy) int {
 		fmt.Fprintln(stderr, "devproxy: "+*file+": "+err.Error())
 		return 1
 	}
-	opts := devproxy.Options{Concurrency: *concurrency, Log: func(level int, msg string) {
+	opts := devproxy.Options{Concurrency: *concurrency, AccessLog: os.Stdout, Log: func(level int, msg string) {
 		if level >= min {
 			fmt.Fprintln(stderr, msg)
 		}
