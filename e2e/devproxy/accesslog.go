@@ -148,10 +148,8 @@ func translateAccessLogs(errs *[]error, hcm *hcmv3.HttpConnectionManager, path s
 			continue
 		}
 		lf := so.GetLogFormat()
+		// text_format is deprecated in Envoy's API; only text_format_source is read.
 		format := lf.GetTextFormatSource().GetInlineString()
-		if format == "" {
-			format = lf.GetTextFormat()
-		}
 		if format == "" {
 			*errs = append(*errs, fmt.Errorf("%s.typed_config.log_format: a text_format_source.inline_string is required", lpath))
 			continue
