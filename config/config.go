@@ -36,7 +36,7 @@ type Provider struct {
 	Algorithms        jwtverify.AlgorithmSet
 	FromHeaders       []HeaderSource
 	FromParams        []string
-	ScopeClaims       []string
+	ScopeClaims       []jwtverify.ClaimPath
 	Forward           bool
 	ClaimsToHeaders   []ClaimHeader
 	ClockSkew         time.Duration
@@ -47,8 +47,9 @@ type Provider struct {
 	// padding), as Envoy jwt_authn's forward_payload_header; "" → not sent. Lower case.
 	ForwardPayloadHeader string
 	// ClaimsToLog are claims whose values the plugin puts in the stream's filter state for
-	// Envoy's access log (jwtguard_claims), as a JSON object; empty → none.
-	ClaimsToLog []string
+	// Envoy's access log (jwtguard_claims), as a JSON object keyed by each path's String();
+	// empty → none.
+	ClaimsToLog []jwtverify.ClaimPath
 }
 
 // RemoteJWKS is a JWKS fetched with proxy_http_call from an Envoy cluster.
@@ -73,7 +74,7 @@ type HeaderSource struct {
 
 // ClaimHeader copies a claim into a request header for the upstream.
 type ClaimHeader struct {
-	Claim  string // a top-level claim name
+	Claim  jwtverify.ClaimPath
 	Header string // lower case
 }
 

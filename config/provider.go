@@ -10,6 +10,17 @@ import (
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
+// defaultScopeClaims: RFC 8693 §4.2's "scope" and the "scp" array of Entra ID and Okta.
+var defaultScopeClaims = []jwtverify.ClaimPath{mustClaimPath("scope"), mustClaimPath("scp")}
+
+func mustClaimPath(s string) jwtverify.ClaimPath {
+	p, problem := jwtverify.ParseClaimPath(s)
+	if problem != "" {
+		panic(s + ": " + problem)
+	}
+	return p
+}
+
 // maxProviderName bounds a provider name; it appears in metric names and log lines.
 const maxProviderName = 64
 
@@ -101,7 +112,7 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 		Typ:               r.text(v, path, "typ", false),
 		Algorithms:        jwtverify.DefaultAlgorithms,
 		FromHeaders:       []HeaderSource{{Name: "authorization", ValuePrefix: "Bearer "}},
-		ScopeClaims:       []string{"scope", "scp"},
+		ScopeClaims:       defaultScopeClaims,
 	}
 	if algs := r.strList(v, path, "algorithms", "leave it out for RS256 and ES256"); algs != nil {
 		var set []jwtverify.Algorithm
@@ -115,7 +126,7 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 		}
 		p.Algorithms = jwtverify.NewAlgorithmSet(set...)
 	}
-	if sc := r.strList(v, path, "scope_claims", `leave it out for ["scope", "scp"]`); sc != nil {
+	if sc := r.claimPathList(v, path, "scope_claims", `leave it out for ["scope", "scp"]`); sc != nil {
 		p.ScopeClaims = sc
 	}
 	p.FromParams = r.queryParams(v, path)
@@ -125,7 +136,7 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 	}
 	p.ClaimsToHeaders = r.claimHeaders(v, path)
 	p.ForwardPayloadHeader = r.payloadHeader(v, path, p.ClaimsToHeaders)
-	p.ClaimsToLog = r.logClaims(v, path)
+	p.ClaimsToLog = r.claimPathList(v, path, "claims_to_log", "leave it out to log no claim")
 	hasRemote, hasLocal := v.Get("remote_jwks").Exists(), v.Get("local_jwks").Exists()
 	if hasRemote {
 		p.Remote = r.remote(v.Get("remote_jwks"), join(path, "remote_jwks"))
@@ -262,7 +273,12 @@ func (r *reader) claimHeaders(v gjson.Result, path string) []ClaimHeader {
 		if !r.object(e, p, fieldsClaimHeader) {
 			return
 		}
-		claim := r.text(e, p, "claim", true)
+		var claim jwtverify.ClaimPath
+		if cv := e.Get("claim"); !cv.Exists() {
+			r.fail(join(p, "claim"), "is required")
+		} else {
+			claim, _ = r.claimPath(cv, join(p, "claim"))
+		}
 		header := strings.ToLower(r.str(e, p, "header", true))
 		hp := join(p, "header")
 		r.checkHeaderName(header, hp)
@@ -349,21 +365,4 @@ func (r *reader) payloadHeader(v gjson.Result, path string, claims []ClaimHeader
 		}
 	}
 	return header
-}
-
-// logClaims reads claims_to_log: claim names, each at most once, without control characters.
-func (r *reader) logClaims(v gjson.Result, path string) []string {
-	names := r.strList(v, path, "claims_to_log", "leave it out to log no claim")
-	seen := map[string]bool{}
-	for i, n := range names {
-		p := index(join(path, "claims_to_log"), i)
-		if hasControl(n) {
-			r.fail(p, "must not contain control characters")
-		}
-		if seen[n] {
-			r.fail(p, "duplicate claim "+strconv.Quote(n))
-		}
-		seen[n] = true
-	}
-	return names
 }

@@ -29,7 +29,7 @@ func rejectedCases() []rejectedCase {
 	two := func(a, b string) string {
 		return `{"providers":{"a":{"issuer":"https://a/",` + keys + a + `},"b":{"issuer":"https://b/",` + keys + b + `}},"rules":[{"match":{"prefix":"/"}}]}`
 	}
-	return []rejectedCase{
+	return append(policyRejected(), []rejectedCase{
 		// The document as a whole.
 		{"empty document", ` `, []string{"the configuration is empty"}, notJSON},
 		{"not JSON", `{"providers":`, []string{"the configuration is not valid JSON"}, notJSON},
@@ -177,7 +177,7 @@ func rejectedCases() []rejectedCase {
 				`providers.other.forwrd: unknown field; did you mean "forward"?`, "rules[0].match.regex: does not compile as RE2",
 				`rules[1].require.scopes: must not be empty`, `rules[1].require.providers[0]: names no provider: "crop"`,
 				"limits.cache_entries: must be between 0 and 1000000, got -5"}, schemaRejects},
-	}
+	}...)
 }
 
 func TestParseRejected(t *testing.T) {

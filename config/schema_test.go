@@ -281,7 +281,7 @@ func TestSchemaDefaults(t *testing.T) {
 	others := map[[2]string]any{
 		{"provider", "algorithms"}:         []string{"RS256", "ES256"},
 		{"provider", "from_headers"}:       []map[string]string{{"name": p.FromHeaders[0].Name, "value_prefix": p.FromHeaders[0].ValuePrefix}},
-		{"provider", "scope_claims"}:       p.ScopeClaims,
+		{"provider", "scope_claims"}:       pathStrings(p.ScopeClaims),
 		{"provider", "forward"}:            p.Forward,
 		{"provider", "require_expiration"}: p.RequireExpiration,
 		{"top", "realm"}:                   c.Realm,

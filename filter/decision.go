@@ -58,13 +58,14 @@ const maxLogClaimBytes = 512
 
 // logClaims renders the provider's claims_to_log of a verified token as a compact JSON
 // object, in the configured order, each value as its compact JSON text (so strings stay
-// quoted and escaped, and a log parser reads the types back). Claims the token lacks, JSON
-// null, and values longer than maxLogClaimBytes are left out. "" when nothing is left.
-func logClaims(tok *jwtverify.Token, names []string) string {
+// quoted and escaped, and a log parser reads the types back), keyed by the path's String()
+// ("realm_access.roles"). Claims the token lacks or names twice, JSON null, and values longer
+// than maxLogClaimBytes are left out. "" when nothing is left.
+func logClaims(tok *jwtverify.Token, paths []jwtverify.ClaimPath) string {
 	var b []byte
-	for _, n := range names {
-		v, ok := tok.ClaimValue(n)
-		if !ok || v.Type == gjson.Null || len(v.Raw) > 2*maxLogClaimBytes {
+	for _, p := range paths {
+		v, found := tok.Claim(p)
+		if found != jwtverify.ClaimFound || v.Type == gjson.Null || len(v.Raw) > 2*maxLogClaimBytes {
 			continue
 		}
 		text := compactJSON(v.Raw)
@@ -76,7 +77,7 @@ func logClaims(tok *jwtverify.Token, names []string) string {
 		} else {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, n)
+		b = appendJSONString(b, p.String())
 		b = append(b, ':')
 		b = append(b, text...)
 	}

@@ -152,11 +152,14 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
 	}
 	for _, ch := range prov.cfg.ClaimsToHeaders {
-		v, found := tok.ClaimValue(ch.Claim)
-		if !found {
+		v, found := tok.Claim(ch.Claim)
+		if found == jwtverify.ClaimAbsent {
 			continue
 		}
-		text, ok, refused := renderClaimHeader(v)
+		text, ok, refused := "", false, true // ambiguous: no one value to send
+		if found == jwtverify.ClaimFound {
+			text, ok, refused = renderClaimHeader(v)
+		}
 		if refused {
 			e.refusedClaims++
 		}

@@ -84,10 +84,10 @@ func BenchmarkParseAndClaims(b *testing.B) {
 		if err := tok.ValidateClaims(testNow, &testPolicy); err != nil {
 			b.Fatal(err)
 		}
-		if len(tok.Scopes([]string{"scope", "scp"})) != 2 {
+		if len(tok.Scopes(testScopePaths)) != 2 {
 			b.Fatal("scopes")
 		}
-		if _, ok := tok.ClaimText("sub"); !ok {
+		if _, found := tok.Claim(subPath); found != ClaimFound {
 			b.Fatal("sub")
 		}
 	}

@@ -24,8 +24,10 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		_ = tok.ValidateClaims(testNow, &testPolicy)
-		_ = tok.Scopes([]string{"scope", "scp"})
-		_, _ = tok.ClaimText("sub")
+		_ = tok.Scopes(testScopePaths)
+		for _, p := range fuzzPaths {
+			_, _ = tok.Claim(p)
+		}
 		_, _ = tok.Expiry()
 	})
 }

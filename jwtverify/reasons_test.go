@@ -249,31 +249,6 @@ func TestReasonCatalogueIsClosedAndNamed(t *testing.T) {
 	}
 }
 
-func TestScopesAndClaimText(t *testing.T) {
-	tok, err := Parse(sign(t, testRSA, validClaims(map[string]any{
-		"scope": "read  write read", "scp": []any{"admin", "read", 7, "two words"}, "n": 12.5, "b": true, "o": map[string]any{"x": 1},
-	}), nil), Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(tok.Scopes([]string{"scope", "scp"}), ","); got != "read,write,admin" {
-		t.Fatalf("Scopes = %q", got)
-	}
-	if got := strings.Join(tok.Scopes([]string{"scp"}), ","); got != "admin,read" {
-		t.Fatalf("Scopes(scp) = %q", got)
-	}
-	for name, want := range map[string]string{"sub": "alice", "n": "12.5", "b": "true"} {
-		if v, ok := tok.ClaimText(name); !ok || v != want {
-			t.Errorf("ClaimText(%s) = %q %v, want %q", name, v, ok, want)
-		}
-	}
-	for _, name := range []string{"o", "scp", "missing", "sub.x"} {
-		if v, ok := tok.ClaimText(name); ok {
-			t.Errorf("ClaimText(%s) = %q, want none", name, v)
-		}
-	}
-}
-
 func mustParse(t *testing.T, doc []byte) *KeySet {
 	ks, err := ParseJWKS(doc)
 	if err != nil {
