@@ -24,6 +24,8 @@ type Config struct {
 	Providers []*Provider // sorted by name
 	Rules     []Rule      // in document order; the first match wins
 	Limits    Limits
+	// Conditions are the claim conditions of every rule, indexed by Condition.ID.
+	Conditions []*Condition
 }
 
 // Provider is an issuer of tokens and where its keys come from.
@@ -87,9 +89,11 @@ type Rule struct {
 // Requirement is what a rule asks of a token. An empty one (from "require": {}) asks for a
 // valid token from any provider and no scope.
 type Requirement struct {
-	Providers []*Provider // empty: the provider whose issuer equals the token's iss
-	Scopes    []string    // all of these
-	AnyScopes []string    // at least one of these (if any are listed)
+	Providers []*Provider  // empty: the provider whose issuer equals the token's iss
+	Scopes    []string     // all of these
+	AnyScopes []string     // at least one of these (if any are listed)
+	Claims    []*Condition // all of these hold
+	AnyClaims []*Condition // at least one of these holds (if any are listed)
 }
 
 // Allows reports whether a token from p may pass this rule.
@@ -142,7 +146,8 @@ var (
 	fieldsClaimHeader = []string{"claim", "header"}
 	fieldsRule        = []string{"match", "require"}
 	fieldsMatch       = []string{"prefix", "path", "regex", "methods"}
-	fieldsRequire     = []string{"providers", "scopes", "any_scopes"}
+	fieldsRequire     = []string{"providers", "scopes", "any_scopes", "claims", "any_claims"}
+	fieldsCondition   = []string{"claim", "equals", "one_of", "contains", "contains_any", "contains_all", "present", "absent"}
 	fieldsLimits      = []string{"max_token_bytes", "max_jwks_bytes", "max_keys", "cache_entries", "max_pending_requests", "pending_timeout"}
 )
 
@@ -191,6 +196,7 @@ func Parse(doc []byte) (*Config, error) {
 	c.Limits = r.limits(root.Get("limits"))
 	c.Providers = r.providers(root.Get("providers"), c.Limits)
 	c.Rules = r.rules(root.Get("rules"), c.Providers)
+	c.Conditions = r.conditions
 	if len(r.problems) > 0 {
 		return nil, &Error{r.problems}
 	}

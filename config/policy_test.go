@@ -1,8 +1,11 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
 // The policy fields of issue 16 (claim paths, claim conditions, optional tokens, host and
@@ -19,11 +22,71 @@ func policyAccepted() []acceptedCase {
 				eqClaimHeader(t, "claims_to_headers[0]", p.ClaimsToHeaders[0], "resource_access.orders-api.roles", "x-roles")
 				eqList(t, "claims_to_log", pathStrings(p.ClaimsToLog), "sub", "address.country")
 			}},
+		{"claim conditions of every kind", withRules(`{"match":{"prefix":"/a"},"require":{"claims":[
+			{"claim":"realm_access.roles","contains":"admin"},{"claim":"email_verified","equals":true},
+			{"claim":"tier","one_of":["gold",2,false]},{"claim":"groups","contains_any":["eng","ops"]},
+			{"claim":["https://example.com/roles"],"contains_all":["a","b"]},{"claim":"sub","present":true},{"claim":"act","absent":true}],
+			"any_claims":[{"claim":"n","equals":1e1},{"claim":"s","equals":"1"}]}},
+			{"match":{"prefix":"/b"},"require":{"any_claims":[{"claim":"x","present":true}]}}`),
+			func(t *testing.T, c *Config) {
+				req := c.Rules[0].Require
+				eq(t, "claims", len(req.Claims), 7)
+				eq(t, "any_claims", len(req.AnyClaims), 2)
+				eq(t, "conditions in the configuration", len(c.Conditions), 10)
+				for i, cond := range c.Conditions {
+					eq(t, "Conditions[i].ID", cond.ID, i)
+				}
+				eq(t, "rules[1] any_claims[0] is condition 9", c.Rules[1].Require.AnyClaims[0], c.Conditions[9])
+				ops := []jwtverify.ClaimOp{jwtverify.OpContains, jwtverify.OpEquals, jwtverify.OpOneOf, jwtverify.OpContainsAny,
+					jwtverify.OpContainsAll, jwtverify.OpPresent, jwtverify.OpAbsent}
+				for i, op := range ops {
+					eq(t, "op of claims["+strconv.Itoa(i)+"]", req.Claims[i].Op, op)
+				}
+				eq(t, "one_of values", len(req.Claims[2].Values), 3)
+				eqList(t, "claim paths", []string{req.Claims[0].Path.String(), req.Claims[4].Path.String()}, "realm_access.roles", `["https://example.com/roles"]`)
+			}},
 	}
 }
 
 func policyRejected() []rejectedCase {
+	cond := func(c string) string { return withRules(`{"match":{"prefix":"/"},"require":{"claims":[` + c + `]}}`) }
+	many := func(n int, item string) string { return strings.TrimSuffix(strings.Repeat(item+",", n), ",") }
 	return []rejectedCase{
+		{"condition without a test", cond(`{"claim":"a"}`),
+			[]string{"rules[0].require.claims[0]: needs exactly one test of equals, one_of, contains, contains_any, contains_all, present or absent, got none"}, schemaRejects},
+		{"condition with two tests", cond(`{"claim":"a","equals":"x","contains":"x"}`),
+			[]string{"rules[0].require.claims[0]: needs exactly one test of equals, one_of, contains, contains_any, contains_all, present or absent, got equals and contains"}, schemaRejects},
+		{"condition without a claim", cond(`{"equals":"x"}`), []string{"rules[0].require.claims[0].claim: is required"}, schemaRejects},
+		{"condition with a bad claim path", cond(`{"claim":"a..b","present":true}`),
+			[]string{"rules[0].require.claims[0].claim: has an empty member name"}, schemaRejects},
+		{"condition with an unknown test", cond(`{"claim":"a","equal":"x"}`),
+			[]string{`rules[0].require.claims[0].equal: unknown field; did you mean "equals"?`, "needs exactly one test"}, schemaRejects},
+		{"equals null", cond(`{"claim":"a","equals":null}`),
+			[]string{"rules[0].require.claims[0].equals: must be a string, a number or a boolean, got null"}, schemaRejects},
+		{"equals an array", cond(`{"claim":"a","equals":["x"]}`),
+			[]string{"rules[0].require.claims[0].equals: must be a string, a number or a boolean, got an array"}, schemaRejects},
+		{"contains an object", cond(`{"claim":"a","contains":{"x":1}}`),
+			[]string{"rules[0].require.claims[0].contains: must be a string, a number or a boolean, got an object"}, schemaRejects},
+		{"one_of a scalar", cond(`{"claim":"a","one_of":"x"}`),
+			[]string{"rules[0].require.claims[0].one_of: must be an array of strings, numbers or booleans, got a string"}, schemaRejects},
+		{"contains_any empty", cond(`{"claim":"a","contains_any":[]}`),
+			[]string{"rules[0].require.claims[0].contains_any: must not be empty"}, schemaRejects},
+		{"contains_all with null", cond(`{"claim":"a","contains_all":["x",null]}`),
+			[]string{"rules[0].require.claims[0].contains_all[1]: must be a string, a number or a boolean, got null"}, schemaRejects},
+		{"too many values", cond(`{"claim":"a","one_of":[` + many(65, `"x"`) + `]}`),
+			[]string{"rules[0].require.claims[0].one_of: lists more than 64 values"}, schemaRejects},
+		{"value too long", cond(`{"claim":"a","equals":"` + strings.Repeat("x", 1025) + `"}`),
+			[]string{"rules[0].require.claims[0].equals: is longer than 1024 bytes"}, schemaRejects},
+		{"present false", cond(`{"claim":"a","present":false}`),
+			[]string{"rules[0].require.claims[0].present: must be true (to test the opposite, use absent)"}, schemaRejects},
+		{"absent as a string", cond(`{"claim":"a","absent":"yes"}`),
+			[]string{"rules[0].require.claims[0].absent: must be true (to test the opposite, use present)"}, schemaRejects},
+		{"too many conditions", cond(many(33, `{"claim":"a","present":true}`)),
+			[]string{"rules[0].require.claims: lists more than 32 conditions"}, schemaRejects},
+		{"empty any_claims", withRules(`{"match":{"prefix":"/"},"require":{"any_claims":[]}}`),
+			[]string{"rules[0].require.any_claims: must not be empty"}, schemaRejects},
+		{"condition not an object", withRules(`{"match":{"prefix":"/"},"require":{"any_claims":["admin"]}}`),
+			[]string{"rules[0].require.any_claims[0]: must be an object, got a string"}, schemaRejects},
 		{"claim path with an empty member", withProvider(`,"scope_claims":["realm_access..roles"]`),
 			[]string{"providers.corp.scope_claims[0]: has an empty member name"}, schemaRejects},
 		{"claim path too deep", withProvider(`,"claims_to_log":["a.b.c.d.e.f.g.h.i"]`),

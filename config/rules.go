@@ -129,6 +129,8 @@ func (r *reader) requirement(v gjson.Result, path string, byName map[string]*Pro
 	req := &Requirement{
 		Scopes:    r.scopeList(v, path, "scopes"),
 		AnyScopes: r.scopeList(v, path, "any_scopes"),
+		Claims:    r.conditionList(v, path, "claims"),
+		AnyClaims: r.conditionList(v, path, "any_claims"),
 	}
 	for i, name := range r.strList(v, path, "providers", "leave it out to accept the provider named by the token's iss") {
 		p, ok := byName[name]

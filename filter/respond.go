@@ -34,6 +34,9 @@ var (
 	reasonNoMatchingRule         = reason{"no_matching_rule", "no rule allows this request", 403, ""}
 	reasonUnknownIssuer          = reason{"unknown_issuer", "the token's issuer is not accepted on this route", 401, errInvalidToken}
 	reasonInsufficientScope      = reason{"insufficient_scope", "the token lacks a scope this route requires", 403, errInsufficientScope}
+	// A valid token whose claims fail the route's conditions needs higher privileges than it
+	// carries: RFC 6750 §3.1's insufficient_scope, with a reason of its own (REFERENCE.md).
+	reasonClaimConditions = reason{"claim_condition_failed", "the token's claims do not meet this route's conditions", 403, errInsufficientScope}
 	// An IdP outage is the server's failure, not the client's: 503 so it alerts as 5xx.
 	reasonKeysUnavailable = reason{"keys_unavailable", "the signing keys cannot be fetched right now", 503, ""}
 	reasonTooManyHeld     = reason{"too_many_pending", "too many requests are waiting for signing keys", 503, ""}
@@ -46,7 +49,7 @@ var (
 var requestReasons = []reason{
 	reasonMissingToken, reasonMultipleTokens, reasonMalformedAuthorization, reasonNoMatchingRule,
 	reasonUnknownIssuer, reasonInsufficientScope, reasonKeysUnavailable, reasonTooManyHeld,
-	reasonMalformedCookie,
+	reasonMalformedCookie, reasonClaimConditions,
 }
 
 // tokenReason maps a jwtverify failure to its reason: always 401 invalid_token (RFC 6750 §3.1).

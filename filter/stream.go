@@ -148,6 +148,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if prov.cfg.ForwardPayloadHeader != "" {
 		e.payload = payloadSpanOf(s.token.value)
 	}
+	e.conditions = evalConditions(tok, p.cfg.Conditions)
 	if len(prov.cfg.ClaimsToLog) > 0 {
 		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
 	}
@@ -214,6 +215,13 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 	if !hasAllScopes(e.scopes, req.Scopes) || !hasAnyScope(e.scopes, req.AnyScopes) {
 		s.decide(reasonInsufficientScope.name, e.provider, "")
 		p.respond(reasonInsufficientScope, scopeAttribute(req.Scopes, req.AnyScopes))
+		return types.ActionPause
+	}
+	if !conditionsHold(e.conditions, req) {
+		// 403 insufficient_scope without a scope attribute, and nothing about the claims
+		// (REFERENCE.md, "Claim conditions").
+		s.decide(reasonClaimConditions.name, e.provider, "")
+		p.respond(reasonClaimConditions, "")
 		return types.ActionPause
 	}
 	if !e.provider.cfg.Forward {

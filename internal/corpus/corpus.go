@@ -45,7 +45,8 @@ const (
 const Rules = `[
     {"match": {"prefix": "/healthz"}},
     {"match": {"prefix": "/admin"}, "require": {"scopes": ["admin"]}},
-    {"match": {"prefix": "/api"}, "require": {}}
+    {"match": {"prefix": "/api"}, "require": {}},
+    ` + claimRules + `
   ]`
 
 // Provider returns the members of provider "corp" the corpus assumes, except its keys
@@ -317,6 +318,7 @@ func New(keys mint.Keys, now time.Time) (*Corpus, error) {
 		Case{Name: "scope admin as a prefix of another", Path: AdminPath, Headers: [][2]string{bearer(g.sign(keys.RSA, map[string]any{"scope": "administrator"}, nil))}, Status: 403, Reason: "insufficient_scope"},
 		Case{Name: "open route ignores a forged token", Path: OpenPath, Headers: [][2]string{bearer(unsigned("none"))}, Status: 200},
 	)
+	c.Cases = append(c.Cases, claimCases(g, keys.RSA)...)
 	if g.err != nil {
 		return nil, g.err
 	}
