@@ -94,7 +94,23 @@ type Requirement struct {
 	AnyScopes []string     // at least one of these (if any are listed)
 	Claims    []*Condition // all of these hold
 	AnyClaims []*Condition // at least one of these holds (if any are listed)
+	Token     TokenMode    // whether a request may pass without a valid token
 }
+
+// TokenMode is what a rule does with a request whose token is missing or fails, as Envoy
+// jwt_authn's requirements allow_missing and allow_missing_or_failed
+// (envoy/extensions/filters/http/jwt_authn/v3/config.proto). Claim headers are removed
+// from every request and set only from a token verified for it, in every mode.
+type TokenMode uint8
+
+const (
+	TokenRequired             TokenMode = iota // no valid token: 401 (400 when ambiguous)
+	TokenAllowMissing                          // no token: passes; a token present must be valid
+	TokenAllowMissingOrFailed                  // passes whatever the token; identity only from a valid one
+)
+
+// tokenModes are the values of require.token, in TokenMode order.
+var tokenModes = []string{"required", "allow_missing", "allow_missing_or_failed"}
 
 // Allows reports whether a token from p may pass this rule.
 func (r *Rule) Allows(p *Provider) bool {
@@ -146,7 +162,7 @@ var (
 	fieldsClaimHeader = []string{"claim", "header"}
 	fieldsRule        = []string{"match", "require"}
 	fieldsMatch       = []string{"prefix", "path", "regex", "methods"}
-	fieldsRequire     = []string{"providers", "scopes", "any_scopes", "claims", "any_claims"}
+	fieldsRequire     = []string{"providers", "scopes", "any_scopes", "claims", "any_claims", "token"}
 	fieldsCondition   = []string{"claim", "equals", "one_of", "contains", "contains_any", "contains_all", "present", "absent"}
 	fieldsLimits      = []string{"max_token_bytes", "max_jwks_bytes", "max_keys", "cache_entries", "max_pending_requests", "pending_timeout"}
 )

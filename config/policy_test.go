@@ -22,6 +22,15 @@ func policyAccepted() []acceptedCase {
 				eqClaimHeader(t, "claims_to_headers[0]", p.ClaimsToHeaders[0], "resource_access.orders-api.roles", "x-roles")
 				eqList(t, "claims_to_log", pathStrings(p.ClaimsToLog), "sub", "address.country")
 			}},
+		{"token modes", withRules(`{"match":{"prefix":"/a"},"require":{"token":"allow_missing"}},
+			{"match":{"prefix":"/b"},"require":{"token":"allow_missing_or_failed","providers":["corp"]}},
+			{"match":{"prefix":"/c"},"require":{"token":"required","scopes":["x"]}},{"match":{"prefix":"/d"},"require":{}}`),
+			func(t *testing.T, c *Config) {
+				eq(t, "allow_missing", c.Rules[0].Require.Token, TokenAllowMissing)
+				eq(t, "allow_missing_or_failed", c.Rules[1].Require.Token, TokenAllowMissingOrFailed)
+				eq(t, "required, written", c.Rules[2].Require.Token, TokenRequired)
+				eq(t, "required by default", c.Rules[3].Require.Token, TokenRequired)
+			}},
 		{"claim conditions of every kind", withRules(`{"match":{"prefix":"/a"},"require":{"claims":[
 			{"claim":"realm_access.roles","contains":"admin"},{"claim":"email_verified","equals":true},
 			{"claim":"tier","one_of":["gold",2,false]},{"claim":"groups","contains_any":["eng","ops"]},
@@ -52,6 +61,14 @@ func policyRejected() []rejectedCase {
 	cond := func(c string) string { return withRules(`{"match":{"prefix":"/"},"require":{"claims":[` + c + `]}}`) }
 	many := func(n int, item string) string { return strings.TrimSuffix(strings.Repeat(item+",", n), ",") }
 	return []rejectedCase{
+		{"unknown token mode", withRules(`{"match":{"prefix":"/"},"require":{"token":"optional"}}`),
+			[]string{`rules[0].require.token: must be "required", "allow_missing" or "allow_missing_or_failed", got "optional"`}, schemaRejects},
+		{"token mode not a string", withRules(`{"match":{"prefix":"/"},"require":{"token":false}}`),
+			[]string{`rules[0].require.token: must be "required", "allow_missing" or "allow_missing_or_failed", got "false"`}, schemaRejects},
+		{"optional token with scopes", withRules(`{"match":{"prefix":"/"},"require":{"token":"allow_missing","scopes":["admin"]}}`),
+			[]string{`rules[0].require.token: is "allow_missing": a request without a token passes, so scopes and claim conditions would protect nothing`}, schemaRejects},
+		{"optional token with claim conditions", withRules(`{"match":{"prefix":"/"},"require":{"token":"allow_missing_or_failed","any_claims":[{"claim":"a","present":true}]}}`),
+			[]string{`rules[0].require.token: is "allow_missing_or_failed": a request without a token passes`}, schemaRejects},
 		{"condition without a test", cond(`{"claim":"a"}`),
 			[]string{"rules[0].require.claims[0]: needs exactly one test of equals, one_of, contains, contains_any, contains_all, present or absent, got none"}, schemaRejects},
 		{"condition with two tests", cond(`{"claim":"a","equals":"x","contains":"x"}`),

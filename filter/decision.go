@@ -19,12 +19,17 @@ const (
 	propOutcome  = "jwtguard_outcome"  // allowed, allowed_open_route, or the reason's name
 	propProvider = "jwtguard_provider" // the provider that verified the token, when one did
 	propClaims   = "jwtguard_claims"   // claims_to_log as a JSON object, when the token verified
+	// The reason a token failed on a rule that lets failed tokens through.
+	propTokenFailure = "jwtguard_token_failure"
 )
 
 // Outcomes that are not rejection reasons.
 const (
 	outcomeAllowed   = "allowed"
 	outcomeOpenRoute = "allowed_open_route"
+	// Rules with an optional token (config.TokenMode): no token, or a token that failed.
+	outcomeWithoutToken = "allowed_without_token"
+	outcomeFailedToken  = "allowed_failed_token"
 )
 
 // decide records the outcome of the request in the stream's filter state and counts it.
@@ -44,6 +49,10 @@ func (s *stream) decide(outcome string, prov *providerState, claims string) {
 		m.allowed(provider)
 	case outcomeOpenRoute:
 		m.allowedOpen.Increment(1)
+	case outcomeWithoutToken:
+		m.allowedWithoutToken.Increment(1)
+	case outcomeFailedToken:
+		m.allowedFailedToken.Increment(1)
 	default:
 		m.rejected(outcome, provider)
 	}

@@ -66,6 +66,10 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		return s.refuse(*bad)
 	}
 	if tok.value == "" {
+		if rule.Require.Token != config.TokenRequired {
+			s.decide(outcomeWithoutToken, nil, "")
+			return types.ActionContinue
+		}
 		return s.refuse(reasonMissingToken)
 	}
 	s.token = tok
@@ -250,8 +254,15 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 }
 
 // refuse answers the request with r, recording the decision first (the access log reads it
-// after the local reply).
+// after the local reply). On a rule with token allow_missing_or_failed the request goes on
+// instead, as sent (a failed token is not removed, as Envoy jwt_authn leaves it), without
+// claim or payload headers: the client's copies are already gone.
 func (s *stream) refuse(r reason) types.Action {
+	if s.rule != nil && s.rule.Require.Token == config.TokenAllowMissingOrFailed {
+		s.decide(outcomeFailedToken, s.prov, "")
+		_ = abi.SetProperty([]string{propTokenFailure}, []byte(r.name))
+		return types.ActionContinue
+	}
 	s.decide(r.name, s.prov, "")
 	s.plugin.respond(r, "")
 	return types.ActionPause
