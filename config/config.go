@@ -161,7 +161,8 @@ var (
 	fieldsHeaderSrc   = []string{"name", "value_prefix"}
 	fieldsClaimHeader = []string{"claim", "header"}
 	fieldsRule        = []string{"match", "require"}
-	fieldsMatch       = []string{"prefix", "path", "regex", "methods"}
+	fieldsMatch       = []string{"prefix", "path", "regex", "methods", "hosts", "headers"}
+	fieldsHeaderMatch = []string{"name", "present", "exact", "prefix", "regex"}
 	fieldsRequire     = []string{"providers", "scopes", "any_scopes", "claims", "any_claims", "token"}
 	fieldsCondition   = []string{"claim", "equals", "one_of", "contains", "contains_any", "contains_all", "present", "absent"}
 	fieldsLimits      = []string{"max_token_bytes", "max_jwks_bytes", "max_keys", "cache_entries", "max_pending_requests", "pending_timeout"}

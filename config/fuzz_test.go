@@ -89,7 +89,7 @@ func checkCoherent(t *testing.T, c *Config) {
 		}
 	}
 	for _, path := range []string{"/", "/x?y", "", "?", "/a#b", "/\xff"} {
-		c.Match("GET", path)
-		c.Match("", path)
+		c.Match(&Request{Method: "GET", Path: path, Authority: "a.example.com:80", Headers: [][2]string{{"x", "y"}, {"x", "z"}}})
+		c.Match(&Request{Path: path, Authority: "[::1"})
 	}
 }

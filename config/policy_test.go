@@ -22,6 +22,21 @@ func policyAccepted() []acceptedCase {
 				eqClaimHeader(t, "claims_to_headers[0]", p.ClaimsToHeaders[0], "resource_access.orders-api.roles", "x-roles")
 				eqList(t, "claims_to_log", pathStrings(p.ClaimsToLog), "sub", "address.country")
 			}},
+		{"hosts and headers", withRules(`{"match":{"prefix":"/a","hosts":["API.Example.com","*.Internal.example.com","10.0.0.1","[2001:DB8::1]"],
+			"headers":[{"name":"X-Tenant","exact":"acme"},{"name":"x-debug","present":true},{"name":"x-v","prefix":"2."},{"name":"x-id","regex":"^[0-9]+$"}]},"require":{}},
+			{"match":{"prefix":"/a"},"require":{}}`),
+			func(t *testing.T, c *Config) {
+				m := c.Rules[0].Match
+				eq(t, "hosts", len(m.hosts), 4)
+				eq(t, "hosts[0] lower-cased", m.hosts[0], hostPattern{name: "api.example.com"})
+				eq(t, "hosts[1] wildcard", m.hosts[1], hostPattern{name: ".internal.example.com", wildcard: true})
+				eq(t, "hosts[3] IPv6", m.hosts[3], hostPattern{name: "[2001:db8::1]"})
+				eq(t, "headers", len(m.headers), 4)
+				eq(t, "headers[0]", m.headers[0].name+" "+m.headers[0].value, "x-tenant acme")
+				eq(t, "headers[1]", m.headers[1].kind, headerPresent)
+				eq(t, "headers[3] anchored", m.headers[3].re.String(), "^(?:[0-9]+$)$")
+				eq(t, "a narrowed rule does not hide the next one", len(c.Rules), 2)
+			}},
 		{"token modes", withRules(`{"match":{"prefix":"/a"},"require":{"token":"allow_missing"}},
 			{"match":{"prefix":"/b"},"require":{"token":"allow_missing_or_failed","providers":["corp"]}},
 			{"match":{"prefix":"/c"},"require":{"token":"required","scopes":["x"]}},{"match":{"prefix":"/d"},"require":{}}`),
@@ -61,6 +76,29 @@ func policyRejected() []rejectedCase {
 	cond := func(c string) string { return withRules(`{"match":{"prefix":"/"},"require":{"claims":[` + c + `]}}`) }
 	many := func(n int, item string) string { return strings.TrimSuffix(strings.Repeat(item+",", n), ",") }
 	return []rejectedCase{
+		{"host with a port", withRules(`{"match":{"prefix":"/","hosts":["api.example.com:443"]}}`),
+			[]string{`rules[0].match.hosts[0]: must be a host name ("api.example.com"), "*." and a host name, or an IP address, without a port; got "api.example.com:443"`}, schemaRejects},
+		{"host with a wildcard inside", withRules(`{"match":{"prefix":"/","hosts":["api.*.example.com"]}}`),
+			[]string{`rules[0].match.hosts[0]: must be a host name`}, schemaRejects},
+		{"bare wildcard host", withRules(`{"match":{"prefix":"/","hosts":["*"]}}`), []string{`rules[0].match.hosts[0]: must be a host name`}, schemaRejects},
+		{"host with an empty label", withRules(`{"match":{"prefix":"/","hosts":["api..example.com"]}}`), []string{`rules[0].match.hosts[0]: must be a host name`}, schemaRejects},
+		{"empty hosts", withRules(`{"match":{"prefix":"/","hosts":[]}}`), []string{`rules[0].match.hosts: must not be empty`}, schemaRejects},
+		{"header test without a test", withRules(`{"match":{"prefix":"/","headers":[{"name":"x-a"}]}}`),
+			[]string{`rules[0].match.headers[0]: needs exactly one of present, exact, prefix or regex, got none`}, schemaRejects},
+		{"header test with two tests", withRules(`{"match":{"prefix":"/","headers":[{"name":"x-a","exact":"a","prefix":"a"}]}}`),
+			[]string{`rules[0].match.headers[0]: needs exactly one of present, exact, prefix or regex, got exact and prefix`}, schemaRejects},
+		{"header test on a pseudo-header", withRules(`{"match":{"prefix":"/","headers":[{"name":":authority","exact":"a"}]}}`),
+			[]string{`rules[0].match.headers[0].name: must not be a pseudo-header`}, schemaRejects},
+		{"header test without a name", withRules(`{"match":{"prefix":"/","headers":[{"present":true}]}}`),
+			[]string{`rules[0].match.headers[0].name: is required`}, schemaRejects},
+		{"header regex that is not RE2", withRules(`{"match":{"prefix":"/","headers":[{"name":"x-a","regex":"a(?=b)"}]}}`),
+			[]string{`rules[0].match.headers[0].regex: does not compile as RE2`}, parseOnly},
+		{"header present false", withRules(`{"match":{"prefix":"/","headers":[{"name":"x-a","present":false}]}}`),
+			[]string{`rules[0].match.headers[0].present: must be true`}, schemaRejects},
+		{"header exact empty", withRules(`{"match":{"prefix":"/","headers":[{"name":"x-a","exact":""}]}}`),
+			[]string{`rules[0].match.headers[0].exact: must not be empty`}, schemaRejects},
+		{"header test unknown field", withRules(`{"match":{"prefix":"/","headers":[{"name":"x-a","suffix":"a"}]}}`),
+			[]string{`rules[0].match.headers[0].suffix: unknown field`, "needs exactly one of present, exact, prefix or regex"}, schemaRejects},
 		{"unknown token mode", withRules(`{"match":{"prefix":"/"},"require":{"token":"optional"}}`),
 			[]string{`rules[0].require.token: must be "required", "allow_missing" or "allow_missing_or_failed", got "optional"`}, schemaRejects},
 		{"token mode not a string", withRules(`{"match":{"prefix":"/"},"require":{"token":false}}`),

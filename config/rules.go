@@ -96,6 +96,8 @@ func (r *reader) matcher(v gjson.Result, path string) Matcher {
 		m.kind, m.value, m.re = MatchRegex, pattern, re
 		m.literal, _ = re.LiteralPrefix()
 	}
+	m.hosts = r.hosts(v, path)
+	m.headers = r.headerMatchers(v, path)
 	for i, meth := range r.strList(v, path, "methods", "leave it out to match every method") {
 		if !isToken(meth) {
 			r.fail(index(join(path, "methods"), i), "is not an HTTP method name: "+strconv.Quote(meth))
@@ -198,7 +200,7 @@ func (r *reader) unreachable(rules []Rule, at []int) {
 		}
 		for i := 0; i < j; i++ {
 			earlier := &rules[i].Match
-			if !methodsCover(earlier.methods, later.methods) {
+			if earlier.narrowed() || !methodsCover(earlier.methods, later.methods) {
 				continue
 			}
 			covered := false

@@ -33,15 +33,18 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	if err != nil {
 		headers = nil
 	}
-	var method, path string
+	req := config.Request{Headers: headers}
 	for _, h := range headers {
 		switch h[0] {
 		case ":method":
-			method = h[1]
+			req.Method = h[1]
 		case ":path":
-			path = h[1]
+			req.Path = h[1]
+		case ":authority":
+			req.Authority = h[1]
 		}
 	}
+	method, path := req.Method, req.Path
 	// Claim headers are the upstream's word for who the caller is: whatever the client sent
 	// under those names is removed on every request, open routes included (anti-spoofing).
 	for _, h := range headers {
@@ -52,7 +55,10 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	if isCORSPreflight(method, headers) {
 		return types.ActionContinue
 	}
-	rule := p.cfg.Match(method, path)
+	rule, ambiguous := p.cfg.Match(&req)
+	if ambiguous {
+		return s.refuse(reasonRepeatedHeader)
+	}
 	if rule == nil {
 		return s.refuse(reasonNoMatchingRule)
 	}
