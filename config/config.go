@@ -52,6 +52,10 @@ type Provider struct {
 	// Envoy's access log (jwtguard_claims), as a JSON object keyed by each path's String();
 	// empty → none.
 	ClaimsToLog []jwtverify.ClaimPath
+	// Subjects are the sub values accepted (exact or prefix); empty → sub not checked.
+	Subjects []jwtverify.SubjectMatch
+	// MaxLifetime bounds exp − iat of a token; 0 → not checked.
+	MaxLifetime time.Duration
 }
 
 // RemoteJWKS is a JWKS fetched with proxy_http_call from an Envoy cluster.
@@ -156,7 +160,8 @@ const (
 // these lists with schema.json and REFERENCE.md.
 var (
 	fieldsTop         = []string{"providers", "rules", "realm", "limits"}
-	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log"}
+	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log", "subjects", "max_lifetime"}
+	fieldsSubject     = []string{"exact", "prefix"}
 	fieldsRemote      = []string{"cluster", "authority", "path", "refresh_interval", "timeout", "refetch_min_interval", "backoff_base_interval", "backoff_max_interval"}
 	fieldsHeaderSrc   = []string{"name", "value_prefix"}
 	fieldsClaimHeader = []string{"claim", "header"}
@@ -178,6 +183,7 @@ var (
 	rangeBackoffMax         = durationRange{DefaultBackoffMaxInterval, time.Second, 24 * time.Hour}
 	rangeClockSkew          = durationRange{DefaultClockSkew, 0, 10 * time.Minute}
 	rangePendingTimeout     = durationRange{DefaultPendingTimeout, time.Millisecond, 5 * time.Minute}
+	rangeMaxLifetime        = durationRange{0, time.Second, 366 * 24 * time.Hour} // default 0: not checked
 
 	rangeMaxTokenBytes = intRange{DefaultMaxTokenBytes, 512, 64 << 10}
 	rangeMaxJWKSBytes  = intRange{DefaultMaxJWKSBytes, 1 << 10, 4 << 20}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
@@ -37,6 +38,18 @@ func policyAccepted() []acceptedCase {
 				eq(t, "headers[3] anchored", m.headers[3].re.String(), "^(?:[0-9]+$)$")
 				eq(t, "a narrowed rule does not hide the next one", len(c.Rules), 2)
 			}},
+		{"subjects and max_lifetime", withProvider(`,"subjects":[{"exact":"alice"},{"prefix":"spiffe://corp/"}],"max_lifetime":"24h"`),
+			func(t *testing.T, c *Config) {
+				p := only(t, c)
+				eq(t, "subjects", len(p.Subjects), 2)
+				eq(t, "subjects[0]", p.Subjects[0], jwtverify.SubjectMatch{Value: "alice"})
+				eq(t, "subjects[1]", p.Subjects[1], jwtverify.SubjectMatch{Value: "spiffe://corp/", Prefix: true})
+				eq(t, "max_lifetime", p.MaxLifetime, 24*time.Hour)
+			}},
+		{"no subjects, no max_lifetime by default", withProvider(``), func(t *testing.T, c *Config) {
+			eq(t, "subjects", len(only(t, c).Subjects), 0)
+			eq(t, "max_lifetime", only(t, c).MaxLifetime, time.Duration(0))
+		}},
 		{"token modes", withRules(`{"match":{"prefix":"/a"},"require":{"token":"allow_missing"}},
 			{"match":{"prefix":"/b"},"require":{"token":"allow_missing_or_failed","providers":["corp"]}},
 			{"match":{"prefix":"/c"},"require":{"token":"required","scopes":["x"]}},{"match":{"prefix":"/d"},"require":{}}`),
@@ -99,6 +112,15 @@ func policyRejected() []rejectedCase {
 			[]string{`rules[0].match.headers[0].exact: must not be empty`}, schemaRejects},
 		{"header test unknown field", withRules(`{"match":{"prefix":"/","headers":[{"name":"x-a","suffix":"a"}]}}`),
 			[]string{`rules[0].match.headers[0].suffix: unknown field`, "needs exactly one of present, exact, prefix or regex"}, schemaRejects},
+		{"subject with both tests", withProvider(`,"subjects":[{"exact":"a","prefix":"b"}]`),
+			[]string{"providers.corp.subjects[0]: needs exactly one of exact and prefix"}, schemaRejects},
+		{"subject with no test", withProvider(`,"subjects":[{}]`), []string{"providers.corp.subjects[0]: needs exactly one of exact and prefix"}, schemaRejects},
+		{"subject as a string", withProvider(`,"subjects":["alice"]`), []string{"providers.corp.subjects[0]: must be an object, got a string"}, schemaRejects},
+		{"subject empty", withProvider(`,"subjects":[{"exact":""}]`), []string{"providers.corp.subjects[0].exact: must not be empty"}, schemaRejects},
+		{"empty subjects", withProvider(`,"subjects":[]`), []string{"providers.corp.subjects: must not be empty"}, schemaRejects},
+		{"max_lifetime zero", withProvider(`,"max_lifetime":"0s"`), []string{`providers.corp.max_lifetime: must be a positive duration, got "0s"`}, parseOnly},
+		{"max_lifetime too long", withProvider(`,"max_lifetime":"9000h"`), []string{`providers.corp.max_lifetime: must be at most 8784h0m0s, got "9000h"`}, parseOnly},
+		{"max_lifetime a number", withProvider(`,"max_lifetime":3600`), []string{`providers.corp.max_lifetime: must be a duration string`}, schemaRejects},
 		{"unknown token mode", withRules(`{"match":{"prefix":"/"},"require":{"token":"optional"}}`),
 			[]string{`rules[0].require.token: must be "required", "allow_missing" or "allow_missing_or_failed", got "optional"`}, schemaRejects},
 		{"token mode not a string", withRules(`{"match":{"prefix":"/"},"require":{"token":false}}`),

@@ -137,6 +137,8 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 	p.ClaimsToHeaders = r.claimHeaders(v, path)
 	p.ForwardPayloadHeader = r.payloadHeader(v, path, p.ClaimsToHeaders)
 	p.ClaimsToLog = r.claimPathList(v, path, "claims_to_log", "leave it out to log no claim")
+	p.Subjects = r.subjects(v, path)
+	p.MaxLifetime = r.duration(v, path, "max_lifetime", rangeMaxLifetime)
 	hasRemote, hasLocal := v.Get("remote_jwks").Exists(), v.Get("local_jwks").Exists()
 	if hasRemote {
 		p.Remote = r.remote(v.Get("remote_jwks"), join(path, "remote_jwks"))
@@ -365,4 +367,24 @@ func (r *reader) payloadHeader(v gjson.Result, path string, claims []ClaimHeader
 		}
 	}
 	return header
+}
+
+// subjects reads the allowed sub values: each an object with exactly one of exact and prefix.
+func (r *reader) subjects(v gjson.Result, path string) []jwtverify.SubjectMatch {
+	var out []jwtverify.SubjectMatch
+	r.array(v, path, "subjects", "leave it out to accept any sub", func(p string, e gjson.Result) {
+		if !r.object(e, p, fieldsSubject) {
+			return
+		}
+		exact, prefix := e.Get("exact").Exists(), e.Get("prefix").Exists()
+		switch {
+		case exact == prefix:
+			r.fail(p, "needs exactly one of exact and prefix")
+		case exact:
+			out = append(out, jwtverify.SubjectMatch{Value: r.str(e, p, "exact", true)})
+		default:
+			out = append(out, jwtverify.SubjectMatch{Value: r.str(e, p, "prefix", true), Prefix: true})
+		}
+	})
+	return out
 }

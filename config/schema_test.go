@@ -183,7 +183,7 @@ func TestBadDocumentsFailSchemaAndParse(t *testing.T) {
 var schemaDefs = map[string][]string{
 	"top": fieldsTop, "provider": fieldsProvider, "remoteJwks": fieldsRemote, "headerSource": fieldsHeaderSrc,
 	"claimHeader": fieldsClaimHeader, "rule": fieldsRule, "match": fieldsMatch, "require": fieldsRequire, "limits": fieldsLimits,
-	"condition": fieldsCondition, "headerMatch": fieldsHeaderMatch,
+	"condition": fieldsCondition, "headerMatch": fieldsHeaderMatch, "subject": fieldsSubject,
 }
 
 type schemaDoc struct {

@@ -140,7 +140,7 @@ type Token struct {
 	// claim is a scan of this slice, not of the JSON.
 	claims []strictjson.Member
 	// Registered claims, kept as raw gjson values for their type checks.
-	iss, aud, exp, nbf, iat gjson.Result
+	iss, aud, exp, nbf, iat, sub gjson.Result
 	// memberBuf holds the header's members during parseJWS, then the claims of a typical
 	// token (up to 16 members) without another allocation.
 	memberBuf [16]strictjson.Member
@@ -176,6 +176,8 @@ func Parse(raw string, lim Limits) (*Token, error) {
 			t.nbf = m.Value
 		case "iat":
 			t.iat = m.Value
+		case "sub":
+			t.sub = m.Value
 		}
 	}
 	return t, nil
