@@ -162,22 +162,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if len(prov.cfg.ClaimsToLog) > 0 {
 		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
 	}
-	for _, ch := range prov.cfg.ClaimsToHeaders {
-		v, found := tok.Claim(ch.Claim)
-		if found == jwtverify.ClaimAbsent {
-			continue
-		}
-		text, ok, refused := "", false, true // ambiguous: no one value to send
-		if found == jwtverify.ClaimFound {
-			text, ok, refused = renderClaimHeader(v)
-		}
-		if refused {
-			e.refusedClaims++
-		}
-		if ok {
-			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(text)})
-		}
-	}
+	e.claimHeaders, e.refusedClaims = claimHeaders(tok, prov.cfg.ClaimsToHeaders)
 	p.cache.put(s.token.value, e)
 	return s.admit(&e, path)
 }
