@@ -137,6 +137,7 @@ fuzz:
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParseJWKS$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzClaimLookup$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzDeserializePairs$$' -fuzztime $(FUZZTIME) ./internal/abi
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZTIME) ./filter
