@@ -59,6 +59,28 @@ func FuzzClaimLookup(f *testing.F) {
 		if ok != (found == ClaimFound) {
 			t.Fatalf("Claim found %v, encoding/json %v", found, ok)
 		}
+		// The conditions, against a plain reading of the oracle's value.
+		isAdmin := func(x any) bool { s, isStr := x.(string); return isStr && s == "admin" }
+		contains := false
+		switch w := want.(type) {
+		case []any:
+			for _, e := range w {
+				contains = contains || isAdmin(e)
+			}
+		case string:
+			for _, word := range strings.Split(w, " ") {
+				contains = contains || word == "admin"
+			}
+		}
+		for op, wantHolds := range map[ClaimOp]bool{
+			OpEquals: ok && isAdmin(want), OpContains: ok && contains,
+			OpPresent: ok && want != nil, OpAbsent: !ok || want == nil,
+		} {
+			c := ClaimCondition{Path: p, Op: op, Values: []ClaimValue{StringValue("admin")}}
+			if got := c.Holds(tok); got != wantHolds {
+				t.Fatalf("condition %d holds %v, oracle %v (value %v)", op, got, wantHolds, want)
+			}
+		}
 		if !ok {
 			return
 		}
