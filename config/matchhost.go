@@ -150,7 +150,7 @@ func (r *reader) hosts(v gjson.Result, path string) []hostPattern {
 			hp = hostPattern{name: h[1:], wildcard: true}
 			h = h[2:]
 		}
-		if !validHost(h) {
+		if !validHost(h) || hp.wildcard && h[0] == '[' {
 			r.fail(p, `must be a host name ("api.example.com"), "*." and a host name, or an IP address, without a port; got `+strconv.Quote(orig))
 			continue
 		}

@@ -93,6 +93,7 @@ func policyRejected() []rejectedCase {
 			[]string{`rules[0].match.hosts[0]: must be a host name ("api.example.com"), "*." and a host name, or an IP address, without a port; got "api.example.com:443"`}, schemaRejects},
 		{"host with a wildcard inside", withRules(`{"match":{"prefix":"/","hosts":["api.*.example.com"]}}`),
 			[]string{`rules[0].match.hosts[0]: must be a host name`}, schemaRejects},
+		{"wildcard IP literal", withRules(`{"match":{"prefix":"/","hosts":["*.[::1]"]}}`), []string{`rules[0].match.hosts[0]: must be a host name`}, schemaRejects},
 		{"bare wildcard host", withRules(`{"match":{"prefix":"/","hosts":["*"]}}`), []string{`rules[0].match.hosts[0]: must be a host name`}, schemaRejects},
 		{"host with an empty label", withRules(`{"match":{"prefix":"/","hosts":["api..example.com"]}}`), []string{`rules[0].match.hosts[0]: must be a host name`}, schemaRejects},
 		{"empty hosts", withRules(`{"match":{"prefix":"/","hosts":[]}}`), []string{`rules[0].match.hosts: must not be empty`}, schemaRejects},
