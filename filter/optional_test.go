@@ -35,6 +35,7 @@ func TestOptionalTokens(t *testing.T) {
 	expired := h0.token(testKeys.RSA, map[string]any{"exp": h0.clock.now().Unix() - 3600})
 	foreign := h0.token(testKeys.RSA, map[string]any{"iss": "https://other/"})
 	spoof := [2]string{"x-jwt-sub", "mallory"}
+	spoofPayload := [2]string{"x-jwt-payload", "eyJzdWIiOiJyb290In0"}
 	requests := []struct {
 		name    string
 		headers [][2]string
@@ -58,17 +59,20 @@ func TestOptionalTokens(t *testing.T) {
 	modes := []string{"required", "allow_missing", "allow_missing_or_failed"}
 	for i, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
-			h := newHarness(t, policyConfig("", `{"match": {"prefix": "/"}, "require": {"token": "`+mode+`"}}`))
+			h := newHarness(t, policyConfig(`, "forward_payload_header": "x-jwt-payload"`, `{"match": {"prefix": "/"}, "require": {"token": "`+mode+`"}}`))
 			for _, rq := range requests {
 				t.Run(rq.name, func(t *testing.T) {
 					w := rq.outcome[i]
-					id := h.expect(t, "GET", "/x", w.status, w.reason, rq.headers...)
+					id := h.expect(t, "GET", "/x", w.status, w.reason, append(rq.headers, spoofPayload)...)
 					if w.status != 200 {
 						return
 					}
 					got, ok := header(h.host.GetCurrentRequestHeaders(id), "x-jwt-sub")
 					if (w.sub != "") != ok || got != w.sub {
 						t.Fatalf("x-jwt-sub upstream %q (%v), want %q", got, ok, w.sub)
+					}
+					if p, ok := header(h.host.GetCurrentRequestHeaders(id), "x-jwt-payload"); (w.sub != "") != ok || p == spoofPayload[1] {
+						t.Fatalf("x-jwt-payload upstream %q (%v): want the verified payload only", p, ok)
 					}
 					auth, hasAuth := header(h.host.GetCurrentRequestHeaders(id), "authorization")
 					switch {
