@@ -1,7 +1,6 @@
 package jwtverify
 
 import (
-	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"math/big"
@@ -28,16 +27,6 @@ var curveInfo = [...]struct {
 	curveP256: {"P-256", 32},
 	curveP384: {"P-384", 48},
 	curveP521: {"P-521", 66},
-}
-
-func (c curveID) ecdh() ecdh.Curve {
-	switch c {
-	case curveP384:
-		return ecdh.P384()
-	case curveP521:
-		return ecdh.P521()
-	}
-	return ecdh.P256()
 }
 
 func (c curveID) elliptic() elliptic.Curve {
@@ -75,9 +64,9 @@ func (k *Key) setEC(jwk gjson.Result) (string, string) {
 	return `{"crv":"` + curveInfo[c].name + `","kty":"EC","x":"` + b64url.EncodeToString(raw[1:1+n]) + `","y":"` + b64url.EncodeToString(raw[1+n:]) + `"}`, ""
 }
 
-// parseEC returns a key on curve c whose point was validated (crypto/ecdh refuses
-// coordinates not below the field prime, points off the curve and the point at infinity),
-// and its uncompressed encoding.
+// parseEC returns a key on curve c whose point was validated — coordinates below the field
+// prime and on the curve (which also rules out the point at infinity, which has no affine
+// coordinates; SEC 1 §3.2.2.1) — and its uncompressed encoding.
 func parseEC(jwk gjson.Result, c curveID) (*ecdsa.PublicKey, []byte, string) {
 	x, why := decodeMember(jwk, "x")
 	if why != "" {
@@ -94,8 +83,28 @@ func parseEC(jwk gjson.Result, c curveID) (*ecdsa.PublicKey, []byte, string) {
 	raw := make([]byte, 0, 1+2*n)
 	raw = append(raw, 4)
 	raw = append(append(raw, x...), y...)
-	if _, err := c.ecdh().NewPublicKey(raw); err != nil {
+	pub := &ecdsa.PublicKey{Curve: c.elliptic(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+	if !onCurve(pub.Curve.Params(), pub.X, pub.Y) {
 		return nil, nil, "EC point is not on " + curveInfo[c].name
 	}
-	return &ecdsa.PublicKey{Curve: c.elliptic(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, raw, ""
+	return pub, raw, ""
+}
+
+// onCurve checks y² = x³ - 3x + b (mod p) with 0 ≤ x, y < p, the short Weierstrass equation
+// of the NIST curves (FIPS 186-5 / SP 800-186 §3.2.1). It is math/big rather than
+// crypto/ecdh because ecdh brings its key-agreement code for every curve it is asked for,
+// which this verifier never runs (the .wasm size, issue 18).
+func onCurve(params *elliptic.CurveParams, x, y *big.Int) bool {
+	p := params.P
+	if x.Cmp(p) >= 0 || y.Cmp(p) >= 0 {
+		return false
+	}
+	lhs := new(big.Int).Mul(y, y)
+	lhs.Mod(lhs, p)
+	rhs := new(big.Int).Mul(x, x)
+	rhs.Sub(rhs, big.NewInt(3))
+	rhs.Mul(rhs, x)
+	rhs.Add(rhs, params.B)
+	rhs.Mod(rhs, p)
+	return lhs.Cmp(rhs) == 0
 }
