@@ -33,6 +33,8 @@ func FuzzParse(f *testing.F) {
 // FuzzParseJWKS: any document parses or is refused; a parsed set has at least one key.
 func FuzzParseJWKS(f *testing.F) {
 	f.Add(mint.JWKS(testRSA, testEC))
+	f.Add(mint.JWKS(allAlgKeys()...))
+	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))
 	f.Add([]byte(rfc7515A2JWKS))
 	f.Add([]byte(rfc7515A3JWKS))
 	f.Add([]byte(`{"keys":[{"kty":"oct","k":"AA"}]}`))
