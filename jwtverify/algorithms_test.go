@@ -1,6 +1,7 @@
 package jwtverify
 
 import (
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -266,4 +267,50 @@ func edEncode(x, y *big.Int) []byte {
 	}
 	out[31] |= byte(x.Bit(0)) << 7
 	return out
+}
+
+// TestECPointValidation: on every curve, a point must have coordinates below the field prime
+// and lie on the curve (onCurve, math/big); the point at infinity has no affine encoding
+// and (0, 0) is not on these curves.
+func TestECPointValidation(t *testing.T) {
+	for _, alg := range []string{"ES256", "ES384", "ES512"} {
+		jwk := algKeys()[alg].JWK()
+		crv := jwk["crv"].(string)
+		x, y := mustDecode(t, jwk["x"].(string)), mustDecode(t, jwk["y"].(string))
+		size := len(x)
+		p := algKeys()[alg].Public().(*ecdsa.PublicKey).Curve.Params().P
+		yPlusP := new(big.Int).Add(new(big.Int).SetBytes(y), p) // the same y mod p, if it fits
+		tests := []struct {
+			name   string
+			x, y   []byte
+			usable bool
+		}{
+			{"the key itself", x, y, true},
+			{"y + 1", x, new(big.Int).Add(new(big.Int).SetBytes(y), big.NewInt(1)).FillBytes(make([]byte, size)), false},
+			{"x = p", p.FillBytes(make([]byte, size)), y, false},
+			{"(0, 0), where infinity would be", make([]byte, size), make([]byte, size), false},
+		}
+		if yPlusP.BitLen() <= 8*size {
+			tests = append(tests, struct {
+				name   string
+				x, y   []byte
+				usable bool
+			}{"y + p (the same point, not reduced)", x, yPlusP.FillBytes(make([]byte, size)), false})
+		}
+		for _, tc := range tests {
+			t.Run(alg+"/"+tc.name, func(t *testing.T) {
+				doc := `{"keys":[` + jwkJSON(testRSA) + `,{"kty":"EC","crv":"` + crv + `","x":"` + b64url.EncodeToString(tc.x) + `","y":"` + b64url.EncodeToString(tc.y) + `"}]}`
+				ks, err := ParseJWKS([]byte(doc))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.usable != (ks.Len() == 2) {
+					t.Fatalf("usable %d, skipped %+v", ks.Len(), ks.Skipped())
+				}
+				if !tc.usable && ks.Skipped()[0].Reason != "EC point is not on "+crv {
+					t.Fatalf("reason %q", ks.Skipped()[0].Reason)
+				}
+			})
+		}
+	}
 }
