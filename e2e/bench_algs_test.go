@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,7 +75,7 @@ var floorWasm = sync.OnceValues(func() ([]byte, error) {
 	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./testdata/floor")
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return nil, &exec.ExitError{Stderr: msg}
+		return nil, errors.New("building the floor: " + err.Error() + "\n" + string(msg))
 	}
 	return os.ReadFile(out)
 })
