@@ -23,7 +23,11 @@ func TestProviderAlgorithms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jwks := string(mint.JWKS(rsaKey, es384, ed))
+	es512, err := mint.New("p521", "ES512")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks := string(mint.JWKS(rsaKey, es384, ed, es512))
 	tests := []struct {
 		name       string
 		algorithms string // the provider member, "" for the default
@@ -36,6 +40,8 @@ func TestProviderAlgorithms(t *testing.T) {
 		{"default: ES384", "", es384, 200, ""},
 		{"default: EdDSA", "", ed, 200, ""},
 		{"default: ES256 naming the P-384 key", "", es384.As("p384", "ES256"), 401, "no_matching_key"},
+		{"default: ES512 refused although its key is published", "", es512, 401, "alg_not_allowed"},
+		{"ES512 listed: ES512 passes", `["ES512"]`, es512, 200, ""},
 		{"PS256 only: PS256 passes", `["PS256"]`, rsaKey, 200, ""},
 		{"PS256 only: RS256 on the same key refused", `["PS256"]`, rsaKey.As("rsa", "RS256"), 401, "alg_not_allowed"},
 		{"PS256 only: EdDSA refused", `["PS256"]`, ed, 401, "alg_not_allowed"},

@@ -95,11 +95,16 @@ func NewAlgorithmSet(algs ...Algorithm) AlgorithmSet {
 // Has reports whether a is in the set.
 func (s AlgorithmSet) Has(a Algorithm) bool { return a.valid() && s&(1<<a) != 0 }
 
-// DefaultAlgorithms is every supported algorithm. The allow-list of RFC 8725 §3.1 exists to
-// stop algorithm confusion — "none", an HMAC keyed with a public key, one key read as
-// another type — and those are excluded here by construction: no symmetric algorithm exists
-// in this package, and a key verifies only the algorithms its JWK "alg", type and curve allow
-// (Key.fits). What is left is the choice between asymmetric algorithms the IdP's own keys
-// admit, and a token can only reach the one its key fits. Allowing them all means an IdP that
-// moves to PS256 or EdDSA keeps working; config/REFERENCE.md (algorithms) gives the reasons.
-var DefaultAlgorithms = NewAlgorithmSet(Algorithms()...)
+// AllAlgorithms is every supported algorithm.
+var AllAlgorithms = NewAlgorithmSet(Algorithms()...)
+
+// DefaultAlgorithms is what a provider accepts when its configuration lists none: every
+// supported algorithm but ES512. The allow-list of RFC 8725 §3.1 exists to stop algorithm
+// confusion — "none", an HMAC keyed with a public key, one key read as another type — and
+// those are excluded here by construction: no symmetric algorithm exists in this package, and
+// a key verifies only the algorithms its JWK "alg", type and curve allow (Key.fits). ES512 is
+// left out for cost, not strength: P-521 has no fast field arithmetic in wasm, so one forged
+// token naming a published P-521 key costs a worker tens of times an ES256 verification
+// (config/REFERENCE.md, algorithms, gives the measurement); providers whose IdP signs with it
+// list it.
+var DefaultAlgorithms = AllAlgorithms &^ NewAlgorithmSet(ES512)

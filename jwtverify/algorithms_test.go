@@ -67,11 +67,11 @@ func TestEveryAlgorithmVerifies(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				id, err := tok.VerifySignature(ks, DefaultAlgorithms)
+				id, err := tok.VerifySignature(ks, AllAlgorithms)
 				if err != nil || !ks.Contains(id) || !strings.HasPrefix(string(id), k.Kid+" ") {
 					t.Fatalf("id %q, err %v", id, err)
 				}
-				if _, err := tok.VerifySignature(ks, DefaultAlgorithms&^NewAlgorithmSet(alg)); !errors.Is(err, ErrAlgNotAllowed) {
+				if _, err := tok.VerifySignature(ks, AllAlgorithms&^NewAlgorithmSet(alg)); !errors.Is(err, ErrAlgNotAllowed) {
 					t.Fatalf("with %s left out of the allowed set: %v", alg, err)
 				}
 			})
@@ -122,7 +122,7 @@ func TestAlgorithmPinning(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = tok.VerifySignature(ks, DefaultAlgorithms)
+			_, err = tok.VerifySignature(ks, AllAlgorithms)
 			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}

@@ -27,7 +27,7 @@ func TestRFC7515Examples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if _, err := tok.VerifySignature(ks, DefaultAlgorithms); err != nil {
+			if _, err := tok.VerifySignature(ks, AllAlgorithms); err != nil {
 				t.Fatalf("VerifySignature: %v", err)
 			}
 			if iss, ok := tok.Issuer(); !ok || iss != "joe" {

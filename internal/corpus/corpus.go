@@ -51,9 +51,12 @@ const Rules = `[
 
 // Provider returns the members of provider "corp" the corpus assumes, except its keys
 // (local_jwks or remote_jwks, which the caller adds, serving Corpus.JWKS).
+// It lists all ten algorithms, ES512 too (not in the default), so every case reaches the check
+// it is about.
 func Provider() string {
 	return `"issuer": "` + Issuer + `", "audiences": ["` + Audience + `"], "from_params": ["` + QueryName + `"]` +
-		`, "from_cookies": ["` + CookieName + `"]`
+		`, "from_cookies": ["` + CookieName + `"]` +
+		`, "algorithms": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]`
 }
 
 // Case is one request and the answer it must get.
