@@ -56,6 +56,24 @@ type fetcher[T any] struct {
 
 	vmNonce uint64           // tells this VM's lease from other VMs'
 	now     func() time.Time // the host's clock
+
+	// interleave, nil outside tests, is called at the points where another VM's thread may
+	// run between two shared-data operations of this one (Envoy runs worker VMs on separate
+	// threads; proxytest is single-threaded), so that tests make those interleavings
+	// explicit: interleaveScheduleRead (updateSchedule read the schedule, not written yet),
+	// interleavePublish (between the two steps of publishing a document).
+	interleave func(point string)
+}
+
+const (
+	interleaveScheduleRead = "schedule-read"
+	interleavePublish      = "publish"
+)
+
+func (f *fetcher[T]) at(point string) {
+	if f.interleave != nil {
+		f.interleave(point)
+	}
 }
 
 // fetchSpec describes one remote document.
@@ -82,6 +100,10 @@ type fetchSpec[T any] struct {
 	parse func(body []byte, fetched bool) (T, error)
 	// install makes doc the document in use in this VM.
 	install func(doc T)
+	// inUse says, for the log line of a failed or refused fetch, what this VM uses instead
+	// of the document it did not get (issue 15, defect 4: say what is true, e.g. that there
+	// is nothing yet).
+	inUse func() string
 	// settled is called after every attempt ends (new document, 304, or failure) on the VM
 	// that made it, with the schedule as that attempt left it.
 	settled func(s fetchSchedule, now time.Time)
@@ -221,43 +243,78 @@ func (f *fetcher[T]) onResponse(numHeaders, bodySize int, sentETag string) {
 }
 
 func (f *fetcher[T]) logRefused(err error) {
-	msg := "jwtguard: " + f.spec.owner + ": " + f.spec.what + " refused: " + err.Error()
-	if f.version != 0 {
-		msg += "; the " + f.spec.what + " in use is kept"
-	}
-	abi.LogWarn(msg)
+	abi.LogWarn("jwtguard: " + f.spec.owner + ": " + f.spec.what + " refused: " + err.Error() + "; " + f.spec.inUse())
 }
 
 // succeeded publishes a new document and installs it here.
 func (f *fetcher[T]) succeeded(doc T, body []byte, etag string, now time.Time) {
-	s, _ := f.updateSchedule(func(s *fetchSchedule) {
+	f.spec.counters.succeeded.Increment(1)
+	s, ok := f.publish(body, etag, now)
+	f.spec.install(doc)
+	if ok {
+		f.version, f.fetchedAt = s.version, now
+	} else {
+		// The document is good, so this VM uses it; the others keep theirs until the next
+		// fetch. f.version stays: it names the published document this VM last had, and
+		// adopt will replace this one as soon as a newer one is published.
+		f.fetchedAt = now
+		s = f.unrecorded("publish the fetched " + f.spec.what)
+	}
+	f.spec.settled(s, now)
+}
+
+// publish stores the record, then tells the schedule (issue 15, defect 2). The record carries
+// its version and is written first, so a VM that reads the schedule's new version finds the
+// record of that version; one that reads the record in between sees a version the schedule
+// does not name yet and ignores it (adopt). A failed schedule write (another VM wrote it
+// between read and write) is retried with the record rewritten under the next version.
+func (f *fetcher[T]) publish(body []byte, etag string, now time.Time) (fetchSchedule, bool) {
+	for i := 0; i < 4; i++ {
+		s, cas, _ := f.readSchedule()
+		f.at(interleaveScheduleRead)
 		s.version++
 		s.attempts++
 		s.failures = 0
 		s.leaseUntil = 0
 		s.confirmed = now.UnixNano()
 		s.next = now.Add(f.spec.refreshInterval).UnixNano()
-	})
-	if err := storeShared(f.recordKey, encodeRecord(docRecord{version: s.version, fetchedAt: now, etag: etag, body: body})); err != nil {
-		abi.LogError("jwtguard: " + f.spec.owner + ": cannot share the fetched " + f.spec.what + ": " + err.Error())
+		rec := encodeRecord(docRecord{version: s.version, fetchedAt: now, etag: etag, body: body})
+		if err := storeShared(f.recordKey, rec); err != nil {
+			return fetchSchedule{}, false
+		}
+		f.at(interleavePublish)
+		if abi.SetSharedData(f.scheduleKey, s.encode(), cas) == nil {
+			return s, true
+		}
 	}
-	f.spec.counters.succeeded.Increment(1)
-	f.spec.install(doc)
-	f.version, f.fetchedAt = s.version, now
-	f.spec.settled(s, now)
+	return fetchSchedule{}, false
+}
+
+// unrecorded is the schedule to settle waiters with when this VM could not write the
+// schedule after an attempt (issue 15, defect 3: other VMs kept writing it between every
+// read and write): the stored schedule with this attempt counted, so that the requests this
+// VM holds learn that an attempt ended. The lease this VM took simply expires.
+func (f *fetcher[T]) unrecorded(what string) fetchSchedule {
+	abi.LogError("jwtguard: " + f.spec.owner + ": cannot " + what + ": shared data kept changing under concurrent writers; the next attempt follows when this VM's lease expires")
+	s := f.schedule()
+	s.attempts++
+	return s
 }
 
 // notModified: the IdP confirmed the published document (304 to our If-None-Match). It is an
 // attempt that succeeded: backoff resets and the next fetch is a refresh interval away.
 func (f *fetcher[T]) notModified(now time.Time) {
-	s, _ := f.updateSchedule(func(s *fetchSchedule) {
+	f.spec.counters.succeeded.Increment(1)
+	s, ok := f.updateSchedule(func(s *fetchSchedule) {
 		s.attempts++
 		s.failures = 0
 		s.leaseUntil = 0
 		s.confirmed = now.UnixNano()
 		s.next = now.Add(f.spec.refreshInterval).UnixNano()
 	})
-	f.spec.counters.succeeded.Increment(1)
+	if !ok {
+		s = f.unrecorded("record that the " + f.spec.what + " is not modified")
+	}
 	f.adopt(s) // this VM may not have adopted the published document yet
 	f.spec.settled(s, now)
 }
@@ -265,13 +322,16 @@ func (f *fetcher[T]) notModified(now time.Time) {
 // failed records a failed attempt and backs off.
 func (f *fetcher[T]) failed(now time.Time, why string) {
 	f.spec.counters.failed.Increment(1)
-	abi.LogWarn("jwtguard: " + f.spec.owner + ": " + f.spec.what + " fetch failed (" + why + "); keys in use are kept")
-	s, _ := f.updateSchedule(func(s *fetchSchedule) {
+	abi.LogWarn("jwtguard: " + f.spec.owner + ": " + f.spec.what + " fetch failed (" + why + "); " + f.spec.inUse())
+	s, ok := f.updateSchedule(func(s *fetchSchedule) {
 		s.attempts++
 		s.failures++
 		s.leaseUntil = 0
 		s.next = now.Add(backoff(s.failures, f.spec.backoffBase, f.spec.backoffMax, f.spec.refreshInterval)).UnixNano()
 	})
+	if !ok {
+		s = f.unrecorded("record the failed " + f.spec.what + " fetch")
+	}
 	f.spec.settled(s, now)
 }
 

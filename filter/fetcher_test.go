@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,78 @@ func TestNoETagNoConditionalFetch(t *testing.T) {
 			h.host.Tick()
 			if v, ok := header(h.requireFetch(2).Headers, "if-none-match"); ok {
 				t.Fatalf("If-None-Match %q sent for a document served with ETag %q", v, tc.etag)
+			}
+		})
+	}
+}
+
+// Regression (issue 15, defect 3): when another VM writes the schedule between every read
+// and write of this one, the schedule update after an attempt fails. The attempt still
+// ended: the requests this VM holds must be answered now, not at their deadline, and good
+// keys must still serve here.
+func TestRegressionScheduleUpdateFailureStillSettlesHeldRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		status     string
+		body       []byte
+		wantStatus uint32 // 0: let through
+	}{
+		{"keys fetched", "200", mint.JWKS(testKeys.RSA), 0},
+		{"fetch failed", "503", []byte("down"), 503},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, remoteConfig())
+			other := h.secondVM()
+			id, _ := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
+			c := h.requireFetch(1, id)
+			h.plugin.providers[0].jwks.interleave = func(point string) {
+				if point == interleaveScheduleRead {
+					other.providers[0].jwks.updateSchedule(func(s *fetchSchedule) { s.lastKidRefetch++ })
+				}
+			}
+			h.answerFetch(c, tc.status, tc.body)
+			got := h.host.GetCurrentHttpStreamAction(id)
+			r := h.reply(id)
+			switch {
+			case tc.wantStatus == 0 && (got != types.ActionContinue || r != nil):
+				t.Fatalf("held request not let through after good keys arrived: %v %+v", got, r)
+			case tc.wantStatus != 0 && (r == nil || r.status != tc.wantStatus):
+				t.Fatalf("held request: %+v, want %d at once", r, tc.wantStatus)
+			}
+			if len(h.host.GetErrorLogs()) == 0 {
+				t.Fatal("the failed schedule update was not logged")
+			}
+		})
+	}
+}
+
+// Regression (issue 15, defect 4): the log line of a failed fetch said "keys in use are kept"
+// when there were none. It must say what is true in each case.
+func TestRegressionFailedFetchLogSaysWhatIsInUse(t *testing.T) {
+	withLocal := strings.Replace(remoteConfig(), `"remote_jwks"`, `"local_jwks": `+string(mint.JWKS(testKeys.EC))+`, "remote_jwks"`, 1)
+	for _, tc := range []struct {
+		name, config string
+		fetchFirst   bool
+		want         string
+	}{
+		{"no keys yet", remoteConfig(), false, "there are no keys yet"},
+		{"local keys", withLocal, false, "the local_jwks keys stay in use"},
+		{"fetched keys", remoteConfig(), true, "the keys fetched 5m1s ago stay in use"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, tc.config)
+			n := 1
+			if tc.fetchFirst {
+				h.host.Tick()
+				h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.RSA))
+				h.clock.advance(301 * time.Second)
+				n = 2
+			}
+			h.host.Tick()
+			h.answerFetch(h.requireFetch(n), "503", []byte("down"))
+			logs := strings.Join(h.host.GetWarnLogs(), "\n")
+			if !strings.Contains(logs, "JWKS fetch failed (status_503); "+tc.want) {
+				t.Fatalf("warn logs %q do not say %q", logs, tc.want)
 			}
 		})
 	}

@@ -56,6 +56,7 @@ func (pl *pluginState) jwksFetcher(p *providerState) *fetcher[*jwtverify.KeySet]
 			return pl.parseJWKS(p, body, fetched)
 		},
 		install: func(ks *jwtverify.KeySet) { pl.install(p, ks) },
+		inUse:   func() string { return keysInUse(p, pl.now()) },
 		settled: func(s fetchSchedule, now time.Time) { pl.settleHeld(p, s, now) },
 	}, pl.vmNonce, pl.now)
 }
@@ -81,4 +82,17 @@ func (pl *pluginState) parseJWKS(p *providerState, body []byte, fetched bool) (*
 func (pl *pluginState) install(p *providerState, ks *jwtverify.KeySet) {
 	p.keys = ks
 	pl.cache.dropKeysOf(p)
+}
+
+// keysInUse says what verifies this provider's tokens in this VM while a fetch brought
+// nothing new.
+func keysInUse(p *providerState, now time.Time) string {
+	switch {
+	case p.keys == nil:
+		return "there are no keys yet: tokens of this provider are answered 503 keys_unavailable until a fetch succeeds"
+	case p.keysVersion() == 0 && p.jwks.fetchedAt.IsZero():
+		return "the local_jwks keys stay in use"
+	default:
+		return "the keys fetched " + now.Sub(p.jwks.fetchedAt).Truncate(time.Second).String() + " ago stay in use"
+	}
 }

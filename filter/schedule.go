@@ -90,6 +90,7 @@ func (f *fetcher[T]) readSchedule() (fetchSchedule, uint32, bool) {
 func (f *fetcher[T]) updateSchedule(change func(*fetchSchedule)) (fetchSchedule, bool) {
 	for i := 0; i < 4; i++ {
 		s, cas, _ := f.readSchedule()
+		f.at(interleaveScheduleRead)
 		change(&s)
 		if err := abi.SetSharedData(f.scheduleKey, s.encode(), cas); err == nil {
 			return s, true
