@@ -148,3 +148,57 @@ func TestRegressionFailedFetchLogSaysWhatIsInUse(t *testing.T) {
 		})
 	}
 }
+
+// backoff stays within [d/2, d], d being base doubled per further failure and capped at max
+// and at the refresh interval (the jitter documented in config/REFERENCE.md).
+func TestBackoffBounds(t *testing.T) {
+	const base, max, refresh = 100 * time.Millisecond, time.Second, 300 * time.Second
+	for _, tc := range []struct {
+		name     string
+		failures int64
+		refresh  time.Duration
+		want     time.Duration // the capped delay d
+	}{
+		{"first failure", 1, refresh, 100 * time.Millisecond},
+		{"second", 2, refresh, 200 * time.Millisecond},
+		{"fourth", 4, refresh, 800 * time.Millisecond},
+		{"capped at max", 5, refresh, time.Second},
+		{"long outage", 1000, refresh, time.Second},
+		{"capped at refresh", 5, 300 * time.Millisecond, 300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 200 {
+				if got := backoff(tc.failures, base, max, tc.refresh); got < tc.want/2 || got > tc.want {
+					t.Fatalf("backoff = %v, want within [%v, %v]", got, tc.want/2, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// Regression (issue 15, defect 1): backoff_base_interval and backoff_max_interval were parsed
+// but the fetcher backed off from 1s up to 5m whatever they said. With the IdP failing, base
+// 100ms and max 1s, the gaps between attempts grow from ~100ms and never exceed 1s.
+func TestRegressionBackoffUsesTheConfiguredIntervals(t *testing.T) {
+	h := newHarness(t, remoteConfigWith(`, "backoff_base_interval": "100ms", "backoff_max_interval": "1s"`))
+	const step = 10 * time.Millisecond // tick granularity of this test
+	var at []time.Time
+	for i := 0; len(at) < 10 && i < 2000; i++ {
+		h.host.Tick()
+		if cs := h.callouts(); len(cs) > len(at) {
+			at = append(at, h.clock.now())
+			h.answerFetch(cs[len(cs)-1], "503", []byte("down"))
+		}
+		h.clock.advance(step)
+	}
+	if len(at) < 10 {
+		t.Fatalf("%d attempts in 20s of a failing IdP with backoff_max_interval 1s, want 10", len(at))
+	}
+	for i := 1; i < len(at); i++ {
+		gap := at[i].Sub(at[i-1])
+		d := min(100*time.Millisecond<<(i-1), time.Second)
+		if gap < d/2 || gap > d+step {
+			t.Errorf("gap %d = %v, want within [%v, %v] (jitter between half and all of the delay)", i, gap, d/2, d+step)
+		}
+	}
+}

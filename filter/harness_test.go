@@ -103,6 +103,11 @@ func remoteConfig() string {
 }`
 }
 
+// remoteConfigWith is remoteConfig with more remote_jwks members (extra starts with a comma).
+func remoteConfigWith(extra string) string {
+	return strings.Replace(remoteConfig(), `"refetch_min_interval": "30s"`, `"refetch_min_interval": "30s"`+extra, 1)
+}
+
 // claims returns valid claims at the harness clock, with overrides (nil deletes).
 func (h *harness) claims(overrides map[string]any) map[string]any {
 	now := h.clock.now().Unix()
