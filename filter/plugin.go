@@ -160,7 +160,7 @@ func (pl *pluginState) OnTick() {
 		if p.jwks == nil {
 			continue
 		}
-		s := p.jwks.tick(now, p.keys == nil && len(p.held) > 0)
+		s := p.jwks.tick(now, p.keys == nil && len(p.held) > 0 || pl.kidRefetchDue(p, now))
 		pl.settleHeld(p, s, now)
 		if !p.jwks.fetchedAt.IsZero() {
 			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.jwks.fetchedAt) / time.Second))

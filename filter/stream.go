@@ -120,7 +120,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		prov.jwks.adoptShared()
 	}
 	if prov.keys == nil {
-		if mayHold && prov.jwks != nil && p.hold(s, prov, now) {
+		if mayHold && prov.jwks != nil && p.hold(s, prov, now, time.Time{}) {
 			prov.jwks.maybeFetch(now, true)
 			return types.ActionPause
 		}
@@ -130,9 +130,11 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if errors.Is(err, jwtverify.ErrUnknownKid) && prov.jwks != nil && prov.jwks.adoptShared() {
 		keyID, err = tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
 	}
-	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && p.mayRefetchForKid(prov, now) && p.hold(s, prov, now) {
-		prov.jwks.maybeFetch(now, true)
-		return types.ActionPause
+	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && prov.jwks != nil {
+		if at, force, ok := p.kidFetch(prov, now); ok && p.hold(s, prov, now, at) {
+			prov.jwks.maybeFetch(now, force)
+			return types.ActionPause
+		}
 	}
 	if err != nil {
 		return s.refuse(tokenReason(err))
