@@ -82,6 +82,7 @@ func (pl *pluginState) parseJWKS(p *providerState, body []byte, fetched bool) (*
 func (pl *pluginState) install(p *providerState, ks *jwtverify.KeySet) {
 	p.keys = ks
 	pl.cache.dropKeysOf(p)
+	pl.rejected.dropKeysOf(p)
 }
 
 // keysInUse says what verifies this provider's tokens in this VM while a fetch brought

@@ -46,6 +46,7 @@ type pluginState struct {
 	sourcesByRule    map[*config.Rule][]tokenSource
 	claimHeaderNames map[string]struct{}
 	cache            *tokenCache
+	rejected         *tokenCache // verified tokens refused on their claims (verify.go)
 	heldCount        int
 	vmNonce          uint64 // tells this VM's lease from other VMs'
 	metrics          metrics
@@ -80,6 +81,7 @@ func (pl *pluginState) init(cfg *config.Config) {
 	pl.realm = cfg.Realm
 	pl.tokenLimits = jwtverify.Limits{MaxTokenBytes: cfg.Limits.MaxTokenBytes}
 	pl.cache = newTokenCache(cfg.Limits.CacheEntries)
+	pl.rejected = newTokenCache(rejectedCacheEntries(cfg.Limits.CacheEntries))
 	pl.heapLive[0].Name = "/gc/heap/live:bytes"
 	pl.byIssuer = make(map[string]*providerState, len(cfg.Providers))
 	pl.claimHeaderNames = map[string]struct{}{}
@@ -126,6 +128,11 @@ func (pl *pluginState) init(cfg *config.Config) {
 		pl.sourcesByRule[rule] = tokenSources(provs)
 	}
 }
+
+// rejectedCacheEntries sizes the cache of verified tokens refused on their claims: a quarter
+// of cache_entries (documented there), since a client normally stops presenting a refused
+// token; 0 when caching is off.
+func rejectedCacheEntries(cacheEntries int) int { return cacheEntries / 4 }
 
 // tokenSources is the deduplicated list of places the providers read tokens from.
 func tokenSources(provs []*config.Provider) []tokenSource {
