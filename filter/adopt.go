@@ -15,7 +15,7 @@ import "github.com/jwtguard/jwtguard/internal/abi"
 // tick or request. A publisher that died between its two steps leaves a newer record the
 // schedule never names; the next publication replaces it.
 func (f *fetcher[T]) adopt(s fetchSchedule) {
-	if s.version == 0 || s.version == f.version {
+	if f.idle() || s.version == 0 || s.version == f.version {
 		return
 	}
 	rec, ok := f.readRecord()

@@ -88,9 +88,8 @@ type fetchSpec[T any] struct {
 	backoffBase, backoffMax  time.Duration
 	maxBytes                 int
 
-	// sharedKey names the document in shared data: VMs and plugins whose specs give the same
-	// key share one schedule and one record (so it must identify the document, e.g. its
-	// cluster, authority and path).
+	// sharedKey names the document in shared data, made of what, cluster, authority and
+	// path: VMs and plugins fetching the same document share one schedule and one record.
 	sharedKey string
 	counters  fetchCounters
 
@@ -114,15 +113,28 @@ type fetchCounters struct {
 	dispatched, succeeded, failed abi.Counter
 }
 
+// newFetcher makes the fetcher of spec. A spec without a cluster makes an idle fetcher (it
+// fetches and adopts nothing) until retarget gives it one: the keys of a discovery provider
+// before its discovery document is known.
 func newFetcher[T any](spec fetchSpec[T], vmNonce uint64, now func() time.Time) *fetcher[T] {
-	return &fetcher[T]{
-		spec:        spec,
-		scheduleKey: "jwtguard.schedule." + spec.sharedKey,
-		recordKey:   "jwtguard.doc." + spec.sharedKey,
-		vmNonce:     vmNonce,
-		now:         now,
-	}
+	f := &fetcher[T]{spec: spec, vmNonce: vmNonce, now: now}
+	f.retarget(spec.cluster, spec.authority, spec.path)
+	return f
 }
+
+// retarget points the fetcher at another document (a discovery document named a new
+// jwks_uri). The document in use stays in use (last good) until one is fetched or adopted
+// from the new place, which is shared under its own keys.
+func (f *fetcher[T]) retarget(cluster, authority, path string) {
+	f.spec.cluster, f.spec.authority, f.spec.path = cluster, authority, path
+	f.spec.sharedKey = f.spec.what + "|" + cluster + "|" + authority + "|" + path
+	f.scheduleKey = "jwtguard.schedule." + f.spec.sharedKey
+	f.recordKey = "jwtguard.doc." + f.spec.sharedKey
+	f.version, f.inFlightUntil = 0, 0
+}
+
+// idle reports whether the fetcher has nowhere to fetch from yet.
+func (f *fetcher[T]) idle() bool { return f.spec.cluster == "" }
 
 // leaseMargin is added to the fetch timeout for a lease: Envoy answers a timed-out call
 // with a synthesized 504 after the timeout, so the lease outlives the call.
@@ -131,6 +143,9 @@ const leaseMargin = time.Second
 // tick is the fetcher's part of OnTick: adopt what another VM published, then fetch if due.
 // It returns the schedule it read, for the caller's own deadlines.
 func (f *fetcher[T]) tick(now time.Time, force bool) fetchSchedule {
+	if f.idle() {
+		return fetchSchedule{}
+	}
 	s := f.schedule()
 	f.adopt(s)
 	f.maybeFetch(now, force)
@@ -140,7 +155,7 @@ func (f *fetcher[T]) tick(now time.Time, force bool) fetchSchedule {
 // maybeFetch starts a fetch from this VM if one is due and no other VM holds the lease.
 // force makes it due now (unknown kid, or a document needed by a waiting request).
 func (f *fetcher[T]) maybeFetch(now time.Time, force bool) {
-	if now.UnixNano() < f.inFlightUntil {
+	if f.idle() || now.UnixNano() < f.inFlightUntil {
 		return
 	}
 	s, cas, exists := f.readSchedule()

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"math"
 	"time"
 )
 
@@ -64,6 +65,12 @@ func (pl *pluginState) hold(st *stream, p *providerState, now, kidFetchAt time.T
 	return true
 }
 
+// answerHeld answers every request p holds: an attempt they waited for ended (a discovery
+// document that could not be had, so no keys can follow).
+func (pl *pluginState) answerHeld(p *providerState, now time.Time) {
+	pl.settleHeld(p, fetchSchedule{attempts: math.MaxInt64}, now)
+}
+
 // release forgets a held request whose client went away (OnHttpStreamDone).
 func (pl *pluginState) release(h *heldRequest) {
 	for _, p := range pl.providers {
@@ -94,7 +101,7 @@ func (pl *pluginState) kidFetch(p *providerState, now time.Time) (at time.Time, 
 	if now.UnixNano() < s.leaseUntil {
 		return now, false, true // a fetch is under way; it may well bring the kid
 	}
-	windowEnd := s.lastKidRefetch + int64(p.cfg.Remote.RefetchMinInterval)
+	windowEnd := s.lastKidRefetch + int64(p.refetchMin)
 	if now.UnixNano() >= windowEnd {
 		if !pl.mayRefetchForKid(p, now) {
 			return time.Time{}, false, false
@@ -123,11 +130,14 @@ func (pl *pluginState) kidRefetchDue(p *providerState, now time.Time) bool {
 // mayRefetchForKid reports whether an unknown kid may trigger a refetch now (at most once per
 // refetch interval across the proxy), and if so records it and makes the fetch due.
 func (pl *pluginState) mayRefetchForKid(p *providerState, now time.Time) bool {
+	if p.jwks.idle() {
+		return false
+	}
 	s := p.jwks.schedule()
 	if now.UnixNano() < s.leaseUntil {
 		return true
 	}
-	if now.UnixNano()-s.lastKidRefetch < int64(p.cfg.Remote.RefetchMinInterval) {
+	if now.UnixNano()-s.lastKidRefetch < int64(p.refetchMin) {
 		return false
 	}
 	_, ok := p.jwks.updateSchedule(func(s *fetchSchedule) {

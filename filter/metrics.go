@@ -31,6 +31,10 @@ type metrics struct {
 	cacheHit, cacheMiss abi.Counter
 	fetches, fetchOK    abi.Counter
 	fetchFailed         abi.Counter
+	discoveryFetches    abi.Counter
+	discoveryOK         abi.Counter
+	discoveryFailed     abi.Counter
+	discoveryRefusedBy  map[string]abi.Counter
 	held, cacheEntries  sharedGauge
 	heapBytes           sharedGauge
 	rejectedByReason    map[string]abi.Counter
@@ -48,6 +52,7 @@ const (
 	metricAllowed      = "jwtguard.allowed"
 	metricKeysAge      = "jwtguard.jwks.keys_age_seconds"
 	metricClaimRefused = "jwtguard.claim_header_refused"
+	metricDiscRefused  = "jwtguard.discovery.refused"
 	metricReasonPart   = ".reason."
 	metricProviderPart = ".provider."
 )
@@ -72,6 +77,10 @@ func defineMetrics(providers []string) metrics {
 		fetches:            abi.DefineCounter("jwtguard.jwks.fetch"),
 		fetchOK:            abi.DefineCounter("jwtguard.jwks.fetch_success"),
 		fetchFailed:        abi.DefineCounter("jwtguard.jwks.fetch_failure"),
+		discoveryFetches:   abi.DefineCounter("jwtguard.discovery.fetch"),
+		discoveryOK:        abi.DefineCounter("jwtguard.discovery.fetch_success"),
+		discoveryFailed:    abi.DefineCounter("jwtguard.discovery.fetch_failure"),
+		discoveryRefusedBy: map[string]abi.Counter{},
 		held:               sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
 		cacheEntries:       sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
 		heapBytes:          sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
@@ -135,4 +144,16 @@ func (m *metrics) claimHeaderRefused(provider string, n uint64) {
 	if c, ok := m.claimRefusedByProv[provider]; ok {
 		c.Increment(n)
 	}
+}
+
+// discoveryRefused counts a discovery document of provider refused for its content (wrong
+// issuer, a jwks_uri without a cluster, not a document): a configuration or IdP problem an
+// operator must see, apart from the IdP being down.
+func (m *metrics) discoveryRefused(provider string) {
+	c, ok := m.discoveryRefusedBy[provider]
+	if !ok {
+		c = abi.DefineCounter(metricDiscRefused + metricProviderPart + provider)
+		m.discoveryRefusedBy[provider] = c
+	}
+	c.Increment(1)
 }

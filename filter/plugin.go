@@ -101,8 +101,12 @@ func (pl *pluginState) init(cfg *config.Config) {
 		if c.LocalKeys != nil {
 			p.keys = c.LocalKeys
 		}
-		if c.Remote != nil {
-			p.jwks = pl.jwksFetcher(p)
+		switch {
+		case c.Remote != nil:
+			p.jwks = pl.jwksFetcher(p, remoteKeySource(c.Remote))
+		case c.Discovery != nil:
+			p.jwks = pl.jwksFetcher(p, discoveryKeySource(c.Discovery))
+			p.discovery = pl.discoveryFetcher(p)
 		}
 		for _, ch := range c.ClaimsToHeaders {
 			pl.claimHeaderNames[ch.Header] = struct{}{}
@@ -166,6 +170,9 @@ func (pl *pluginState) OnTick() {
 	for _, p := range pl.providers {
 		if p.jwks == nil {
 			continue
+		}
+		if p.discovery != nil {
+			p.discovery.tick(now, p.keys == nil && len(p.held) > 0 && p.jwks.idle())
 		}
 		s := p.jwks.tick(now, p.keys == nil && len(p.held) > 0 || pl.kidRefetchDue(p, now))
 		pl.settleHeld(p, s, now)

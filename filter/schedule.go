@@ -78,6 +78,9 @@ func (f *fetcher[T]) schedule() fetchSchedule {
 
 // readSchedule returns the stored schedule, its CAS (0 when absent) and whether it exists.
 func (f *fetcher[T]) readSchedule() (fetchSchedule, uint32, bool) {
+	if f.idle() {
+		return fetchSchedule{}, 0, false
+	}
 	b, cas, err := abi.GetSharedData(f.scheduleKey)
 	if err != nil {
 		return fetchSchedule{}, 0, false

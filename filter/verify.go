@@ -71,22 +71,22 @@ func (s *stream) verifySignature(tok *jwtverify.Token, prov *providerState, now 
 	p := s.plugin
 	if prov.keys == nil && prov.jwks != nil {
 		// Another VM may have stored keys since this VM's last tick.
-		prov.jwks.adoptShared()
+		prov.adoptShared()
 	}
 	if prov.keys == nil {
 		if mayHold && prov.jwks != nil && p.hold(s, prov, now, time.Time{}) {
-			prov.jwks.maybeFetch(now, true)
+			prov.fetchKeys(now, true)
 			return "", types.ActionPause, true
 		}
 		return "", s.refuse(reasonKeysUnavailable), true
 	}
 	keyID, err := tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
-	if errors.Is(err, jwtverify.ErrUnknownKid) && prov.jwks != nil && prov.jwks.adoptShared() {
+	if errors.Is(err, jwtverify.ErrUnknownKid) && prov.jwks != nil && prov.adoptShared() {
 		keyID, err = tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
 	}
 	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && prov.jwks != nil {
 		if at, force, ok := p.kidFetch(prov, now); ok && p.hold(s, prov, now, at) {
-			prov.jwks.maybeFetch(now, force)
+			prov.fetchKeys(now, force)
 			return "", types.ActionPause, true
 		}
 	}
