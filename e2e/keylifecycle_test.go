@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,4 +95,57 @@ func TestForgedKidDoesNotBlockARotationOverHTTP(t *testing.T) {
 	if status, reason := e.get("/api/x", tokenFor(t, e2eKeys.RSA2, nil)); status != 200 {
 		t.Fatalf("first token of the rotated key after a forged kid: %d %q after %v, want 200", status, reason, time.Since(start))
 	}
+}
+
+// TestDiscoveryOverHTTP (issue 15): an IdP serves its discovery document on one cluster and
+// its JWKS on another (named in jwks_clusters); tokens verify through devproxy. A discovery
+// document naming another issuer is refused: no keys, 503, and a log line saying why.
+func TestDiscoveryOverHTTP(t *testing.T) {
+	keys := newTestIdP(t, e2eKeys.RSA) // serves /jwks
+	var discoveryIssuer atomic.Value
+	discoveryIssuer.Store(e2eIssuer)
+	disc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/openid-configuration" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("content-type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"issuer": discoveryIssuer.Load().(string), "jwks_uri": "http://" + keys.addr() + "/jwks"})
+	}))
+	t.Cleanup(disc.Close)
+	config := func() string {
+		return `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],
+  "discovery":{"cluster":"accounts","authority":"accounts.test","refresh_interval":"60s","timeout":"2s",
+               "jwks_clusters":{"` + keys.addr() + `":"keys"}}}},
+ "rules":[{"match":{"prefix":"/api"},"require":{}}]}`
+	}
+	clusters := map[string]string{"accounts": strings.TrimPrefix(disc.URL, "http://"), "keys": keys.addr()}
+
+	t.Run("keys on another cluster", func(t *testing.T) {
+		e := startDevproxy(t, config(), clusters)
+		if status, reason := e.get("/api/x", tokenFor(t, e2eKeys.RSA, nil)); status != 200 {
+			t.Fatalf("token of a discovered key: %d %s\n%s", status, reason, e.logs.text())
+		}
+		keys.publish(e2eKeys.RSA, e2eKeys.RSA2)
+		if status, reason := e.get("/api/x", tokenFor(t, e2eKeys.RSA2, nil)); status != 200 {
+			t.Fatalf("rotated key refetched at its jwks_uri: %d %s", status, reason)
+		}
+		if status, reason := e.get("/api/x", tokenFor(t, e2eKeys.RSA, map[string]any{"aud": "billing"})); status != 401 || reason != "wrong_audience" {
+			t.Fatalf("wrong audience: %d %s", status, reason)
+		}
+	})
+	t.Run("wrong issuer", func(t *testing.T) {
+		discoveryIssuer.Store(strings.TrimSuffix(e2eIssuer, "/"))
+		before := keys.fetches.Load()
+		e := startDevproxy(t, config(), clusters)
+		if status, reason := e.get("/api/x", tokenFor(t, e2eKeys.RSA, nil)); status != 503 || reason != "keys_unavailable" {
+			t.Fatalf("discovery naming another issuer: %d %q, want 503 keys_unavailable", status, reason)
+		}
+		if !strings.Contains(e.logs.text(), "discovery document refused: names issuer") {
+			t.Fatalf("no log line says why the discovery document was refused:\n%s", e.logs.text())
+		}
+		if n := keys.fetches.Load(); n != before {
+			t.Fatalf("%d JWKS fetches after a refused discovery document, want none", n-before)
+		}
+	})
 }
