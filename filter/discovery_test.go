@@ -299,3 +299,32 @@ func init() {
 		}},
 	)
 }
+
+// FuzzParseDiscovery: any document is refused or yields a fetch target on a cluster the
+// configuration names, sendable as :authority and :path; nothing panics.
+func FuzzParseDiscovery(f *testing.F) {
+	for _, doc := range [][]byte{
+		discoveryDocument(testIssuer, "https://keys.example.com/jwks"),
+		discoveryDocument(testIssuer, "https://idp.example.com/k?x=1"),
+		discoveryDocument(testIssuer, "http://KEYS.example.com:8443/a%20b"),
+		discoveryDocument("https://other/", "https://keys.example.com/jwks"),
+		[]byte(`{"issuer":"` + testIssuer + `","jwks_uri":"https://keys.example.com/jwks#frag"}`),
+		[]byte(`{"issuer":"` + testIssuer + `","jwks_uri":"https://keys.example.com` + "\x7f" + `/"}`),
+		[]byte(strings.Repeat("[", 100)),
+	} {
+		f.Add(doc)
+	}
+	clusters := map[string]string{"keys.example.com": "keys", "keys.example.com:8443": "keys8443"}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, err := parseDiscovery(body, testIssuer, "idp.example.com", discoveryCluster, clusters)
+		if err != nil {
+			return
+		}
+		if d.cluster != discoveryCluster && d.cluster != "keys" && d.cluster != "keys8443" {
+			t.Fatalf("target on cluster %q", d.cluster)
+		}
+		if d.authority == "" || d.path == "" || d.path[0] != '/' || hasControlOrSpace(d.authority) || hasControlOrSpace(d.path) {
+			t.Fatalf("unsendable target %+v", d)
+		}
+	})
+}

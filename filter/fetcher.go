@@ -36,6 +36,7 @@ import (
 //	f.adoptShared() bool                 // adopt a document another VM published since
 //	f.schedule()                         // the proxy-wide schedule, read from shared data
 //	f.version, f.fetchedAt               // the document in use in this VM (version 0: none)
+//	f.confirmedAt(schedule)              // when the server last vouched for it (200 or 304)
 //
 // and the spec's callbacks parse (validate a body: from a fetch, or a record being adopted),
 // install (make a parsed document the one in use in this VM) and settled (an attempt ended:
@@ -366,6 +367,15 @@ func backoff(failures int64, base, max, refresh time.Duration) time.Duration {
 	}
 	half := int64(d / 2)
 	return time.Duration(half + rand.Int64N(half+1))
+}
+
+// confirmedAt is when the server last vouched for the document in use: its fetch, or a later
+// 304 (s.confirmed) while it is still the published version. Zero: no document.
+func (f *fetcher[T]) confirmedAt(s fetchSchedule) time.Time {
+	if f.version != 0 && s.version == f.version && s.confirmed > f.fetchedAt.UnixNano() {
+		return time.Unix(0, s.confirmed)
+	}
+	return f.fetchedAt
 }
 
 // validETag returns etag if it can be stored and sent back as If-None-Match: an entity-tag

@@ -38,8 +38,14 @@ func TestFetchIsConditionalAnd304KeepsTheKeys(t *testing.T) {
 	if _, action := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil))); action != types.ActionContinue {
 		t.Fatal("keys lost after a 304")
 	}
+	// The keys' age counts from the 304: the IdP confirmed them.
+	h.clock.advance(3 * time.Second)
+	h.host.Tick()
+	if g, _ := h.host.GetGaugeMetric("jwtguard.jwks.keys_age_seconds.provider.corp"); g != 3 {
+		t.Fatalf("keys age %ds 3s after a 304, want 3", g)
+	}
 	// The 304 scheduled the next refresh, not a backoff retry.
-	h.clock.advance(200 * time.Second)
+	h.clock.advance(197 * time.Second)
 	h.host.Tick()
 	if n := len(h.callouts()); n != 2 {
 		t.Fatalf("%d fetches 200s after a 304, want 2 (next refresh at 300s)", n)

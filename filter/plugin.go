@@ -176,8 +176,8 @@ func (pl *pluginState) OnTick() {
 		}
 		s := p.jwks.tick(now, p.keys == nil && len(p.held) > 0 || pl.kidRefetchDue(p, now))
 		pl.settleHeld(p, s, now)
-		if !p.jwks.fetchedAt.IsZero() {
-			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.jwks.fetchedAt) / time.Second))
+		if at := p.jwks.confirmedAt(s); !at.IsZero() {
+			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(at) / time.Second))
 		}
 	}
 	pl.metrics.held.report(int64(pl.heldCount))
