@@ -190,9 +190,9 @@ func (f *fetcher[T]) dispatch(s fetchSchedule, now time.Time) {
 		{":method", "GET"}, {":path", f.spec.path}, {":authority", f.spec.authority},
 		{"accept", f.spec.accept}, {"user-agent", "jwtguard"},
 	}
-	sentETag := ""
+	var sent docRecord // the record whose ETag is sent; version 0: none
 	if rec, ok := f.readRecord(); ok && rec.version == s.version && rec.etag != "" {
-		sentETag = rec.etag
+		sent = docRecord{version: rec.version, etag: rec.etag}
 		headers = append(headers, [2]string{"if-none-match", rec.etag})
 	}
 	timeout := uint32(f.spec.timeout / time.Millisecond)
@@ -200,7 +200,7 @@ func (f *fetcher[T]) dispatch(s fetchSchedule, now time.Time) {
 		timeout = 1 // 0 would mean no timeout at all in Envoy
 	}
 	if _, err := abi.DispatchHttpCall(f.spec.cluster, headers, nil, nil, timeout, func(numHeaders, bodySize, _ int) {
-		f.onResponse(numHeaders, bodySize, sentETag)
+		f.onResponse(numHeaders, bodySize, sent.version)
 	}); err != nil {
 		// Unknown cluster or missing pseudo-headers: a configuration the proxy does not
 		// support. Count it as a failed attempt so that backoff applies and waiters are
@@ -213,8 +213,9 @@ func (f *fetcher[T]) dispatch(s fetchSchedule, now time.Time) {
 	f.spec.counters.dispatched.Increment(1)
 }
 
-// onResponse handles the answer.
-func (f *fetcher[T]) onResponse(numHeaders, bodySize int, sentETag string) {
+// onResponse handles the answer; sentVersion is the version whose ETag the request sent (0:
+// none, so a 304 confirms nothing).
+func (f *fetcher[T]) onResponse(numHeaders, bodySize int, sentVersion int64) {
 	f.inFlightUntil = 0
 	now := f.now()
 	var status, etag string
@@ -234,8 +235,8 @@ func (f *fetcher[T]) onResponse(numHeaders, bodySize int, sentETag string) {
 	case numHeaders == 0:
 		f.failed(now, "reset")
 		return
-	case status == "304" && sentETag != "":
-		f.notModified(now)
+	case status == "304" && sentVersion != 0:
+		f.notModified(now, sentVersion)
 		return
 	case status != "200":
 		f.failed(now, "status_"+status)
@@ -319,13 +320,17 @@ func (f *fetcher[T]) unrecorded(what string) fetchSchedule {
 
 // notModified: the IdP confirmed the published document (304 to our If-None-Match). It is an
 // attempt that succeeded: backoff resets and the next fetch is a refresh interval away.
-func (f *fetcher[T]) notModified(now time.Time) {
+// A document published meanwhile by another VM (whose lease outlived this fetch's) is not
+// the one confirmed: it keeps its own confirmation time.
+func (f *fetcher[T]) notModified(now time.Time, sentVersion int64) {
 	f.spec.counters.succeeded.Increment(1)
 	s, ok := f.updateSchedule(func(s *fetchSchedule) {
 		s.attempts++
 		s.failures = 0
 		s.leaseUntil = 0
-		s.confirmed = now.UnixNano()
+		if s.version == sentVersion {
+			s.confirmed = now.UnixNano()
+		}
 		s.next = now.Add(f.spec.refreshInterval).UnixNano()
 	})
 	if !ok {
