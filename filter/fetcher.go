@@ -1,8 +1,6 @@
 package filter
 
 import (
-	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/jwtguard/jwtguard/internal/abi"
@@ -23,12 +21,13 @@ import (
 //   - backoff: consecutive failures wait backoffBase, doubled per failure, capped at
 //     backoffMax and at refreshInterval, with jitter (see backoff);
 //   - ETag (RFC 9110 §8.8.3, §13.1.2): the fetch sends If-None-Match with the ETag of the
-//     published document; 304 Not Modified confirms the document in use, like a 200 with the
-//     same body, without reparsing it anywhere;
+//     published document; 304 Not Modified confirms it like a 200 with the same body, without
+//     publishing it again (so no VM parses it again);
 //   - publication to the other VMs through a versioned record (sharedrecord.go), adopted by
 //     them on their tick or on demand (adopt.go).
 //
-// The package-internal API (use it as the JWKS does in plugin.go):
+// The package-internal API (used by the JWKS in keys.go and the discovery document in
+// discovery.go):
 //
 //	f := newFetcher(spec, vmNonce, now)  // at plugin start, one per document per VM
 //	f.tick(now, force)                   // from OnTick: adopt a newer document, fetch when due
@@ -37,10 +36,14 @@ import (
 //	f.schedule()                         // the proxy-wide schedule, read from shared data
 //	f.version, f.fetchedAt               // the document in use in this VM (version 0: none)
 //	f.confirmedAt(schedule)              // when the server last vouched for it (200 or 304)
+//	f.retarget(cluster, authority, path) // fetch from elsewhere (the document in use stays)
+//	f.idle()                             // no target yet: fetches and adopts nothing
 //
 // and the spec's callbacks parse (validate a body: from a fetch, or a record being adopted),
-// install (make a parsed document the one in use in this VM) and settled (an attempt ended:
-// answer whoever waited for it). Callbacks run on the VM's thread; they must not fetch.
+// install (make a parsed document the one in use in this VM), inUse (what the VM goes on
+// with after a failure, for the log line) and settled (an attempt ended: answer whoever
+// waited for it). Callbacks run on the VM's thread, inside the fetcher's own calls: they may
+// start another fetcher's fetch, never their own fetcher's.
 type fetcher[T any] struct {
 	spec fetchSpec[T]
 
@@ -356,24 +359,6 @@ func (f *fetcher[T]) failed(now time.Time, why string) {
 	f.spec.settled(s, now)
 }
 
-// backoff is the wait after the given number of consecutive failures: base doubled per
-// further failure, capped at max and at the refresh interval (a failing IdP is never asked
-// less often than a healthy one), then "equal jitter": a uniform draw between half and all of
-// the capped delay, so VMs of many proxies that failed together spread out, and the wait never
-// exceeds the cap.
-func backoff(failures int64, base, max, refresh time.Duration) time.Duration {
-	d := base
-	for i := int64(1); i < failures && d < max; i++ {
-		d *= 2
-	}
-	d = min(d, max)
-	if refresh > 0 {
-		d = min(d, refresh)
-	}
-	half := int64(d / 2)
-	return time.Duration(half + rand.Int64N(half+1))
-}
-
 // confirmedAt is when the server last vouched for the document in use: its fetch, or a later
 // 304 (s.confirmed) while it is still the published version. Zero: no document.
 func (f *fetcher[T]) confirmedAt(s fetchSchedule) time.Time {
@@ -381,21 +366,4 @@ func (f *fetcher[T]) confirmedAt(s fetchSchedule) time.Time {
 		return time.Unix(0, s.confirmed)
 	}
 	return f.fetchedAt
-}
-
-// validETag returns etag if it can be stored and sent back as If-None-Match: an entity-tag
-// (RFC 9110 §8.8.3) is short visible ASCII; anything else is ignored (no conditional fetch).
-func validETag(etag string) string {
-	if etag == "" || len(etag) > 256 {
-		return ""
-	}
-	for i := 0; i < len(etag); i++ {
-		if c := etag[i]; c < 0x21 || c > 0x7e {
-			return ""
-		}
-	}
-	if !strings.HasSuffix(etag, `"`) {
-		return ""
-	}
-	return etag
 }

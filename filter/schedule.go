@@ -1,8 +1,10 @@
 package filter
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jwtguard/jwtguard/internal/abi"
 )
@@ -100,4 +102,22 @@ func (f *fetcher[T]) updateSchedule(change func(*fetchSchedule)) (fetchSchedule,
 		}
 	}
 	return fetchSchedule{}, false
+}
+
+// backoff is the wait after the given number of consecutive failures: base doubled per
+// further failure, capped at max and at the refresh interval (a failing IdP is never asked
+// less often than a healthy one), then "equal jitter": a uniform draw between half and all of
+// the capped delay, so VMs of many proxies that failed together spread out, and the wait never
+// exceeds the cap.
+func backoff(failures int64, base, max, refresh time.Duration) time.Duration {
+	d := base
+	for i := int64(1); i < failures && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	if refresh > 0 {
+		d = min(d, refresh)
+	}
+	half := int64(d / 2)
+	return time.Duration(half + rand.Int64N(half+1))
 }

@@ -91,3 +91,20 @@ func storeShared(key string, value []byte) error {
 	}
 	return err
 }
+
+// validETag returns etag if it can be stored and sent back as If-None-Match: an entity-tag
+// (RFC 9110 §8.8.3) is short visible ASCII; anything else is ignored (no conditional fetch).
+func validETag(etag string) string {
+	if etag == "" || len(etag) > 256 {
+		return ""
+	}
+	for i := 0; i < len(etag); i++ {
+		if c := etag[i]; c < 0x21 || c > 0x7e {
+			return ""
+		}
+	}
+	if !strings.HasSuffix(etag, `"`) {
+		return ""
+	}
+	return etag
+}
