@@ -76,8 +76,10 @@ $(GUEST_WASM): FORCE
 test: lint test-unit test-fuzz test-toolchains test-e2e
 
 # Native unit tests under the SDK's proxytest emulator, with the Wycheproof vectors.
+# internal/gjsonpretty is its own module (it replaces github.com/tidwall/pretty, see its doc).
 test-unit:
 	$(GO) test ./...
+	cd internal/gjsonpretty && $(GO) test ./...
 
 # Every fuzz target for TEST_FUZZTIME (20s) beyond its seed corpus, which test-unit already ran.
 test-fuzz:
@@ -106,6 +108,7 @@ lint:
 	$(GO) vet ./...
 	$(WASM_ENV) $(GO) vet ./...
 	cd e2e && $(GO) vet ./...
+	cd internal/gjsonpretty && $(GO) vet ./...
 	GOBIN=$(abspath $(BUILD)) $(GO) install $(STATICCHECK)
 	$(BUILD)/staticcheck ./...
 	# staticcheck does not know that //go:wasmexport functions are used by the host, so the
@@ -140,6 +143,7 @@ fuzz:
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzDeserializePairs$$' -fuzztime $(FUZZTIME) ./internal/abi
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZTIME) ./filter
+	cd internal/gjsonpretty && $(GO_FUZZ) test -run '^$$' -fuzz '^FuzzPretty$$' -fuzztime $(FUZZTIME) .
 
 clean:
 	rm -rf $(BUILD)

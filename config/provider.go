@@ -103,12 +103,12 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 		FromHeaders:       []HeaderSource{{Name: "authorization", ValuePrefix: "Bearer "}},
 		ScopeClaims:       []string{"scope", "scp"},
 	}
-	if algs := r.strList(v, path, "algorithms", "leave it out for RS256 and ES256"); algs != nil {
+	if algs := r.strList(v, path, "algorithms", "leave it out for every supported algorithm"); algs != nil {
 		var set []jwtverify.Algorithm
 		for i, a := range algs {
 			alg, ok := jwtverify.ParseAlgorithm(a)
 			if !ok {
-				r.fail(index(join(path, "algorithms"), i), `must be "RS256" or "ES256", got `+strconv.Quote(a))
+				r.fail(index(join(path, "algorithms"), i), `must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA, got `+strconv.Quote(a))
 				continue
 			}
 			set = append(set, alg)

@@ -1,5 +1,5 @@
 // Package jwtverify verifies compact JWS tokens and JWT claims against a JSON Web Key Set,
-// strictly, with the standard library's RSA and ECDSA and no crypto/x509 (a plugin linking
+// strictly, with the standard library's RSA, ECDSA and Ed25519 and no crypto/x509 (a plugin linking
 // x509 cannot load on Envoys before proxy-wasm-cpp-host #533). It imports nothing of
 // proxy-wasm and reads no clock: keys and the time are arguments, so it runs natively, under
 // fuzzing and in wasm alike.

@@ -210,8 +210,12 @@ func TestKeySetReasons(t *testing.T) {
 		{"RSA even exponent skipped", `{"keys":[` + jwkJSON(testEC) + `,` + strings.Replace(jwkJSON(testRSA), `"e":"AQAB"`, `"e":"AQAC"`, 1) + `]}`, nil, "RSA exponent must be odd, at least 3 and below 2^31"},
 		{"RSA exponent 1 skipped", `{"keys":[` + jwkJSON(testEC) + `,` + strings.Replace(jwkJSON(testRSA), `"e":"AQAB"`, `"e":"AQ"`, 1) + `]}`, nil, "RSA exponent must be odd, at least 3 and below 2^31"},
 		{"EC point off the curve skipped", `{"keys":[` + jwkJSON(testRSA) + `,{"kty":"EC","crv":"P-256","x":"` + b64(strings.Repeat("\x01", 32)) + `","y":"` + b64(strings.Repeat("\x02", 32)) + `"}]}`, nil, "EC point is not on P-256"},
-		{"EC P-384 skipped", `{"keys":[` + jwkJSON(testRSA) + `,` + strings.Replace(jwkJSON(testEC), `"P-256"`, `"P-384"`, 1) + `]}`, nil, "unsupported crv"},
-		{"EC key with alg RS256 skipped", `{"keys":[` + jwkJSON(testRSA) + `,` + strings.Replace(jwkJSON(testEC), `"ES256"`, `"RS256"`, 1) + `]}`, nil, "alg does not fit kty EC"},
+		{"EC P-256 key named P-384 skipped", `{"keys":[` + jwkJSON(testRSA) + `,` + strings.Replace(jwkJSON(testEC), `"P-256"`, `"P-384"`, 1) + `]}`, nil, "alg ES256 does not fit kty EC crv P-384"},
+		{"EC P-256 coordinates named P-384 skipped", `{"keys":[` + jwkJSON(testRSA) + `,` + strings.Replace(strings.Replace(jwkJSON(testEC), `"P-256"`, `"P-384"`, 1), `"alg":"ES256",`, ``, 1) + `]}`, nil, "EC coordinates must be 48 bytes each on P-384"},
+		{"EC secp256k1 skipped", `{"keys":[` + jwkJSON(testRSA) + `,` + strings.Replace(jwkJSON(testEC), `"P-256"`, `"secp256k1"`, 1) + `]}`, nil, "unsupported crv"},
+		{"EC key with alg RS256 skipped", `{"keys":[` + jwkJSON(testRSA) + `,` + strings.Replace(jwkJSON(testEC), `"ES256"`, `"RS256"`, 1) + `]}`, nil, "alg RS256 does not fit kty EC crv P-256"},
+		{"RSA key with alg EdDSA skipped", `{"keys":[` + jwkJSON(testEC) + `,` + strings.Replace(jwkJSON(testRSA), `"RS256"`, `"EdDSA"`, 1) + `]}`, nil, "alg EdDSA does not fit kty RSA"},
+		{"RSA key with alg HS256 skipped", `{"keys":[` + jwkJSON(testEC) + `,` + strings.Replace(jwkJSON(testRSA), `"RS256"`, `"HS256"`, 1) + `]}`, nil, "unsupported alg"},
 		{"padded base64 skipped", `{"keys":[` + jwkJSON(testEC) + `,` + strings.Replace(jwkJSON(testRSA), `"e":"AQAB"`, `"e":"AQAB===="`, 1) + `]}`, nil, "e is not unpadded base64url"},
 	}
 	for _, tc := range tests {

@@ -92,6 +92,9 @@ func run(wasmFile, benchFile string, requests, cold, concurrency, workers, churn
 	ratioRow("cached token through the hand-off", "WasmHandOffCachedToken", "WasmHandOffOpenRoute", 0, "")
 	ratioRow("cold RS256 (new valid token)", "WasmColdRS256", "FloorWasmRS256", 1.15, "")
 	ratioRow("cold ES256 (new valid token)", "WasmColdES256", "FloorWasmES256", 1.15, "")
+	for _, alg := range mint.Algs { // issue 18: each algorithm next to its stdlib floor in wasm
+		ratioRow("cold "+alg+" (new valid token; local key set of one key per algorithm)", "WasmColdAlg/"+alg, "FloorWasmAlg/"+alg, 0, "")
+	}
 	ratioRow("forged RS256 (new token, bad signature)", "WasmForgedRS256", "FloorWasmRS256", 0, "")
 	ratioRow("insufficient scope (cached token, 403)", "WasmInsufficientScope", "WasmCachedToken", 0, "")
 	ratioRow("floor RS256: wasm ÷ native", "FloorWasmRS256", "NativeRS256", 0, "")
