@@ -328,3 +328,21 @@ func FuzzParseDiscovery(f *testing.F) {
 		}
 	})
 }
+
+// One fetch per proxy holds for discovered keys: a second VM adopts the discovery document
+// and the keys the first one published, fetching neither.
+func TestDiscoveryAdoptedByAnotherVM(t *testing.T) {
+	h := newHarness(t, discoveryConfig(""))
+	n := h.discovered("https://keys.example.com/jwks", testKeys.RSA)
+	other := h.secondVM()
+	other.OnTick()
+	if got := len(h.callouts()); got != n {
+		t.Fatalf("%d fetches after the second VM ticked, want %d", got, n)
+	}
+	if !h.verifiesWith(other, testKeys.RSA) {
+		t.Fatal("the second VM did not adopt the discovered keys")
+	}
+	if j := other.providers[0].jwks; j.spec.cluster != "keys" || j.spec.path != "/jwks" {
+		t.Fatalf("the second VM's keys come from %q %q", j.spec.cluster, j.spec.path)
+	}
+}
