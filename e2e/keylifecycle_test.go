@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -148,4 +149,33 @@ func TestDiscoveryOverHTTP(t *testing.T) {
 			t.Fatalf("%d JWKS fetches after a refused discovery document, want none", n-before)
 		}
 	})
+}
+
+// TestUnverifiedTokenNotDescribedOverHTTP (issue 15): a real token with its aud edited (so its
+// signature no longer verifies) is answered bad_signature, and nothing in the answer speaks of
+// its audience; the same claim in a token that verifies is answered wrong_audience.
+func TestUnverifiedTokenNotDescribedOverHTTP(t *testing.T) {
+	idp := newTestIdP(t, e2eKeys.RSA)
+	config := `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],
+  "remote_jwks":{"cluster":"idp","authority":"idp.test","path":"/jwks"}}},
+ "rules":[{"match":{"prefix":"/api"},"require":{}}]}`
+	e := startDevproxy(t, config, map[string]string{"idp": idp.addr()})
+	real := strings.Split(tokenFor(t, e2eKeys.RSA, nil), ".")
+	payload, _ := json.Marshal(map[string]any{"iss": e2eIssuer, "aud": "billing", "sub": "alice", "exp": time.Now().Unix() + 600})
+	edited := real[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + real[2]
+	req, _ := http.NewRequest("GET", e.base+"/api/x", nil)
+	req.Header.Set("Authorization", "Bearer "+edited)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 401 || !strings.Contains(string(body), `"reason":"bad_signature"`) ||
+		strings.Contains(string(body)+resp.Header.Get("www-authenticate"), "audience") {
+		t.Fatalf("edited aud: %d %s %q, want 401 bad_signature without a word on the audience", resp.StatusCode, body, resp.Header.Get("www-authenticate"))
+	}
+	if status, reason := e.get("/api/x", tokenFor(t, e2eKeys.RSA, map[string]any{"aud": "billing"})); status != 401 || reason != "wrong_audience" {
+		t.Fatalf("signed token for another audience: %d %q, want 401 wrong_audience", status, reason)
+	}
 }
