@@ -29,6 +29,9 @@ type verifiedToken struct {
 	// refusedClaims counts the claims_to_headers values that cannot be header values (see
 	// claimheaders.go), counted again on every request the entry admits.
 	refusedClaims uint16
+	// rejection, in the cache of rejected tokens only (pluginState.rejected), is why a token
+	// whose signature verified was refused on its claims (verify.go).
+	rejection jwtverify.Reason
 }
 
 // payloadSpan is [start, end) of a compact JWS's payload segment (RFC 7515 §7.1); zero

@@ -33,6 +33,10 @@ type metrics struct {
 	cacheHit, cacheMiss abi.Counter
 	fetches, fetchOK    abi.Counter
 	fetchFailed         abi.Counter
+	discoveryFetches    abi.Counter
+	discoveryOK         abi.Counter
+	discoveryFailed     abi.Counter
+	discoveryRefusedBy  map[string]abi.Counter
 	held, cacheEntries  sharedGauge
 	heapBytes           sharedGauge
 	rejectedByReason    map[string]abi.Counter
@@ -50,6 +54,7 @@ const (
 	metricAllowed      = "jwtguard.allowed"
 	metricKeysAge      = "jwtguard.jwks.keys_age_seconds"
 	metricClaimRefused = "jwtguard.claim_header_refused"
+	metricDiscRefused  = "jwtguard.discovery.refused"
 	metricReasonPart   = ".reason."
 	metricProviderPart = ".provider."
 )
@@ -84,6 +89,10 @@ func defineMetrics(providers []string) metrics {
 		allowedByProvider:   map[string]abi.Counter{},
 		keysAgeByProvider:   map[string]abi.Gauge{},
 		claimRefusedByProv:  map[string]abi.Counter{},
+		discoveryFetches:    abi.DefineCounter("jwtguard.discovery.fetch"),
+		discoveryOK:         abi.DefineCounter("jwtguard.discovery.fetch_success"),
+		discoveryFailed:     abi.DefineCounter("jwtguard.discovery.fetch_failure"),
+		discoveryRefusedBy:  map[string]abi.Counter{},
 	}
 	for _, r := range requestReasons {
 		m.rejectedByReason[r.name] = abi.DefineCounter(metricRejected + metricReasonPart + r.name)
@@ -139,4 +148,16 @@ func (m *metrics) claimHeaderRefused(provider string, n uint64) {
 	if c, ok := m.claimRefusedByProv[provider]; ok {
 		c.Increment(n)
 	}
+}
+
+// discoveryRefused counts a discovery document of provider refused for its content (wrong
+// issuer, a jwks_uri without a cluster, not a document): a configuration or IdP problem an
+// operator must see, apart from the IdP being down.
+func (m *metrics) discoveryRefused(provider string) {
+	c, ok := m.discoveryRefusedBy[provider]
+	if !ok {
+		c = abi.DefineCounter(metricDiscRefused + metricProviderPart + provider)
+		m.discoveryRefusedBy[provider] = c
+	}
+	c.Increment(1)
 }

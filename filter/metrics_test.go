@@ -71,6 +71,8 @@ func TestStatsTagRegexesSplitTheNames(t *testing.T) {
 		{"jwtguard.rejected.reason.unknown_kid.provider.a.provider.b", "unknown_kid", "a.provider.b"},
 		{"jwtguard.allowed.provider.corp", "", "corp"},
 		{"jwtguard.jwks.keys_age_seconds.provider.corp", "", "corp"},
+		{"jwtguard.discovery.refused.provider.corp", "", "corp"},
+		{"jwtguard.discovery.fetch_failure", "", ""},
 		{"jwtguard.allowed_open_route", "", ""},
 		{"jwtguard.cache.hit", "", ""},
 	}

@@ -46,6 +46,7 @@ type pluginState struct {
 	sourcesByRule    map[*config.Rule][]tokenSource
 	claimHeaderNames map[string]struct{}
 	cache            *tokenCache
+	rejected         *tokenCache // verified tokens refused on their claims (verify.go)
 	heldCount        int
 	vmNonce          uint64 // tells this VM's lease from other VMs'
 	metrics          metrics
@@ -80,6 +81,7 @@ func (pl *pluginState) init(cfg *config.Config) {
 	pl.realm = cfg.Realm
 	pl.tokenLimits = jwtverify.Limits{MaxTokenBytes: cfg.Limits.MaxTokenBytes}
 	pl.cache = newTokenCache(cfg.Limits.CacheEntries)
+	pl.rejected = newTokenCache(rejectedCacheEntries(cfg.Limits.CacheEntries))
 	pl.heapLive[0].Name = "/gc/heap/live:bytes"
 	pl.byIssuer = make(map[string]*providerState, len(cfg.Providers))
 	pl.claimHeaderNames = map[string]struct{}{}
@@ -99,10 +101,12 @@ func (pl *pluginState) init(cfg *config.Config) {
 		if c.LocalKeys != nil {
 			p.keys = c.LocalKeys
 		}
-		if r := c.Remote; r != nil {
-			id := r.Cluster + "|" + r.Authority + "|" + r.Path
-			p.scheduleKey = "jwtguard.schedule." + id
-			p.keysKey = "jwtguard.jwks." + id
+		switch {
+		case c.Remote != nil:
+			p.jwks = pl.jwksFetcher(p, remoteKeySource(c.Remote))
+		case c.Discovery != nil:
+			p.jwks = pl.jwksFetcher(p, discoveryKeySource(c.Discovery))
+			p.discovery = pl.discoveryFetcher(p)
 		}
 		for _, ch := range c.ClaimsToHeaders {
 			pl.claimHeaderNames[ch.Header] = struct{}{}
@@ -128,6 +132,11 @@ func (pl *pluginState) init(cfg *config.Config) {
 		pl.sourcesByRule[rule] = tokenSources(provs)
 	}
 }
+
+// rejectedCacheEntries sizes the cache of verified tokens refused on their claims: a quarter
+// of cache_entries (documented there), since a client normally stops presenting a refused
+// token; 0 when caching is off.
+func rejectedCacheEntries(cacheEntries int) int { return cacheEntries / 4 }
 
 // tokenSources is the deduplicated list of places the providers read tokens from.
 func tokenSources(provs []*config.Provider) []tokenSource {
@@ -159,15 +168,16 @@ func tokenSources(provs []*config.Provider) []tokenSource {
 func (pl *pluginState) OnTick() {
 	now := pl.now()
 	for _, p := range pl.providers {
-		if p.cfg.Remote == nil {
+		if p.jwks == nil {
 			continue
 		}
-		s, _ := p.readSchedule()
-		pl.adopt(p, s)
-		pl.maybeFetch(p, now, p.keys == nil && len(p.held) > 0)
+		if p.discovery != nil {
+			p.discovery.tick(now, p.keys == nil && len(p.held) > 0 && p.jwks.idle())
+		}
+		s := p.jwks.tick(now, p.keys == nil && len(p.held) > 0 || pl.kidRefetchDue(p, now))
 		pl.settleHeld(p, s, now)
-		if !p.fetchedAt.IsZero() {
-			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.fetchedAt) / time.Second))
+		if at := p.jwks.confirmedAt(s); !at.IsZero() {
+			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(at) / time.Second))
 		}
 	}
 	pl.metrics.held.report(int64(pl.heldCount))

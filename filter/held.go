@@ -1,0 +1,148 @@
+package filter
+
+import (
+	"math"
+	"time"
+)
+
+// Held requests: a request is paused, rather than refused, when its provider's keys may be
+// about to change — its first sight of no keys at all, or of a kid the keys in use lack (a
+// rotation the refresh has not seen yet). It is answered exactly once: verified again when
+// the keys change or an attempt to fetch them ends, refused at its deadline
+// (limits.pending_timeout), or dropped when its client goes away. limits.max_pending_requests
+// bounds how many one VM holds.
+//
+// The package-internal API: pluginState.hold, settleHeld, release, mayRefetchForKid.
+
+// heldRequest is one paused request.
+type heldRequest struct {
+	stream       *stream
+	deadline     time.Time
+	keysVersion  int64 // the provider's keys version when held
+	attemptsSeen int64 // fetch attempts completed when held
+	// kidFetchAt, for a request held for an unknown kid while the refetch rate limit is in
+	// force, is when the fetch it waits for may start (the end of the rate-limit window, or
+	// the scheduled refresh); zero otherwise. The tick starts that fetch (kidRefetchDue).
+	kidFetchAt time.Time
+}
+
+// settleHeld answers the held requests of p that can be answered now: those whose keys
+// changed are verified again; those that saw a fetch attempt end without new keys, or that
+// waited past their deadline, are refused.
+func (pl *pluginState) settleHeld(p *providerState, s fetchSchedule, now time.Time) {
+	if len(p.held) == 0 {
+		return
+	}
+	keep := p.held[:0]
+	for _, h := range p.held {
+		switch {
+		case h.stream.done:
+			// The client went away; nothing to answer.
+		case p.keysVersion() != h.keysVersion, s.attempts > h.attemptsSeen, !now.Before(h.deadline):
+			pl.heldCount--
+			h.stream.resume()
+		default:
+			keep = append(keep, h)
+			continue
+		}
+		h.stream.held = nil
+	}
+	clear(p.held[len(keep):])
+	p.held = keep
+}
+
+// hold pauses the current stream until keys for p change or a fetch attempt ends.
+// kidFetchAt is the time of the fetch an unknown kid waits for, zero if none is awaited.
+func (pl *pluginState) hold(st *stream, p *providerState, now, kidFetchAt time.Time) bool {
+	if pl.heldCount >= pl.cfg.Limits.MaxPendingRequests {
+		return false
+	}
+	s := p.jwks.schedule()
+	h := &heldRequest{stream: st, deadline: now.Add(pl.cfg.Limits.PendingTimeout), keysVersion: p.keysVersion(), attemptsSeen: s.attempts, kidFetchAt: kidFetchAt}
+	p.held = append(p.held, h)
+	st.held = h
+	pl.heldCount++
+	return true
+}
+
+// answerHeld answers every request p holds: an attempt they waited for ended (a discovery
+// document that could not be had, so no keys can follow).
+func (pl *pluginState) answerHeld(p *providerState, now time.Time) {
+	pl.settleHeld(p, fetchSchedule{attempts: math.MaxInt64}, now)
+}
+
+// release forgets a held request whose client went away (OnHttpStreamDone).
+func (pl *pluginState) release(h *heldRequest) {
+	for _, p := range pl.providers {
+		for i, x := range p.held {
+			if x == h {
+				p.held = append(p.held[:i], p.held[i+1:]...)
+				pl.heldCount--
+				return
+			}
+		}
+	}
+}
+
+// Unknown kid (issue 15). A token whose kid the keys lack may announce a rotation the refresh
+// has not seen yet, so it triggers a refetch — at most one per refetch_min_interval across the
+// proxy, so that a stream of forged kids cannot become a stream of fetches. A forged kid must
+// not, however, turn the next real rotation into refetch_min_interval of 401s: a token whose
+// kid is unknown while the rate limit is in force is held until the next fetch that will
+// happen (the end of the rate-limit window or the scheduled refresh, whichever is first), if
+// that fetch starts within limits.pending_timeout, and verified again when it ends. Only when
+// no fetch can happen in time is it refused at once (unknown_kid).
+
+// kidFetch says when a fetch that may bring an unknown kid will start: now when the rate
+// limit allows a refetch (recorded, and forced: the caller starts it), or the earlier of the
+// window's end and the scheduled refresh; ok is false when that is past pending_timeout.
+func (pl *pluginState) kidFetch(p *providerState, now time.Time) (at time.Time, force, ok bool) {
+	s := p.jwks.schedule()
+	if now.UnixNano() < s.leaseUntil {
+		return now, false, true // a fetch is under way; it may well bring the kid
+	}
+	windowEnd := s.lastKidRefetch + int64(p.refetchMin)
+	if now.UnixNano() >= windowEnd {
+		if !pl.mayRefetchForKid(p, now) {
+			return time.Time{}, false, false
+		}
+		return now, true, true
+	}
+	at = time.Unix(0, min(windowEnd, max(s.next, now.UnixNano())))
+	if at.Sub(now) > pl.cfg.Limits.PendingTimeout {
+		return time.Time{}, false, false
+	}
+	return at, false, true
+}
+
+// kidRefetchDue reports whether a request of p held for an unknown kid waits for the end of a
+// rate-limit window that has come; the tick then makes the refetch (recorded like any
+// unknown-kid refetch, so the rate limit still holds proxy-wide).
+func (pl *pluginState) kidRefetchDue(p *providerState, now time.Time) bool {
+	for _, h := range p.held {
+		if !h.kidFetchAt.IsZero() && !now.Before(h.kidFetchAt) {
+			return pl.mayRefetchForKid(p, now)
+		}
+	}
+	return false
+}
+
+// mayRefetchForKid reports whether an unknown kid may trigger a refetch now (at most once per
+// refetch interval across the proxy), and if so records it and makes the fetch due.
+func (pl *pluginState) mayRefetchForKid(p *providerState, now time.Time) bool {
+	if p.jwks.idle() {
+		return false
+	}
+	s := p.jwks.schedule()
+	if now.UnixNano() < s.leaseUntil {
+		return true
+	}
+	if now.UnixNano()-s.lastKidRefetch < int64(p.refetchMin) {
+		return false
+	}
+	_, ok := p.jwks.updateSchedule(func(s *fetchSchedule) {
+		s.lastKidRefetch = now.UnixNano()
+		s.next = now.UnixNano()
+	})
+	return ok
+}
