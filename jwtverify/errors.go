@@ -37,6 +37,8 @@ const (
 	reasonBadClaim
 	reasonKeySetEmpty
 	reasonBadJWKS
+	reasonRevoked
+	reasonBadRevocationList
 	reasonCount
 )
 
@@ -64,6 +66,8 @@ var reasonText = [reasonCount]struct{ name, description string }{
 	reasonBadClaim:          {"bad_claim", "a claim has the wrong JSON type"},
 	reasonKeySetEmpty:       {"key_set_empty", "the key set has no usable key"},
 	reasonBadJWKS:           {"bad_jwks", "the key set is not a JSON Web Key Set"},
+	reasonRevoked:           {"token_revoked", "the token has been revoked"},
+	reasonBadRevocationList: {"bad_revocation_list", "the revocation list is not a valid revocation document"},
 }
 
 // The catalogue as errors, for errors.Is.
@@ -90,6 +94,10 @@ var (
 	ErrBadClaim          error = reasonBadClaim
 	ErrKeySetEmpty       error = reasonKeySetEmpty
 	ErrBadJWKS           error = reasonBadJWKS
+	// ErrRevoked is for the caller to return: a verified token that a revocation list
+	// (RevocationList.Revokes) names.
+	ErrRevoked           error = reasonRevoked
+	ErrBadRevocationList error = reasonBadRevocationList
 )
 
 func (r Reason) valid() bool { return r < reasonCount }
