@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
-
 	"github.com/jwtguard/jwtguard/internal/mint"
 )
 
@@ -16,10 +14,7 @@ import (
 // them on its next tick without fetching; at the next refresh exactly one of them fetches.
 func TestOneFetchPerProxy(t *testing.T) {
 	h := newHarness(t, remoteConfig())
-	other := (&vmContext{now: h.clock.now}).NewPluginContext(99).(*pluginState)
-	if st := other.OnPluginStart(0); st != types.OnPluginStartStatusOK {
-		t.Fatal("second VM did not start")
-	}
+	other := h.secondVM()
 	h.host.Tick() // first VM takes the lease and fetches
 	c := h.requireFetch(1)
 	other.OnTick()

@@ -99,10 +99,8 @@ func (pl *pluginState) init(cfg *config.Config) {
 		if c.LocalKeys != nil {
 			p.keys = c.LocalKeys
 		}
-		if r := c.Remote; r != nil {
-			id := r.Cluster + "|" + r.Authority + "|" + r.Path
-			p.scheduleKey = "jwtguard.schedule." + id
-			p.keysKey = "jwtguard.jwks." + id
+		if c.Remote != nil {
+			p.jwks = pl.jwksFetcher(p)
 		}
 		for _, ch := range c.ClaimsToHeaders {
 			pl.claimHeaderNames[ch.Header] = struct{}{}
@@ -159,15 +157,13 @@ func tokenSources(provs []*config.Provider) []tokenSource {
 func (pl *pluginState) OnTick() {
 	now := pl.now()
 	for _, p := range pl.providers {
-		if p.cfg.Remote == nil {
+		if p.jwks == nil {
 			continue
 		}
-		s, _ := p.readSchedule()
-		pl.adopt(p, s)
-		pl.maybeFetch(p, now, p.keys == nil && len(p.held) > 0)
+		s := p.jwks.tick(now, p.keys == nil && len(p.held) > 0)
 		pl.settleHeld(p, s, now)
-		if !p.fetchedAt.IsZero() {
-			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.fetchedAt) / time.Second))
+		if !p.jwks.fetchedAt.IsZero() {
+			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.jwks.fetchedAt) / time.Second))
 		}
 	}
 	pl.metrics.held.report(int64(pl.heldCount))

@@ -3,12 +3,13 @@ package filter
 import (
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/jwtguard/jwtguard/internal/abi"
 )
 
-// fetchSchedule is the proxy-wide state of one JWKS source, kept in proxy shared data so
-// that Envoy's N+1 VMs (every worker and the main thread run their own copy of the plugin,
-// notes §1.3, §5.1) fetch once per refresh instead of N+1 times:
+// fetchSchedule is the proxy-wide state of one fetched document (fetcher.go), kept in proxy
+// shared data so that Envoy's N+1 VMs (every worker and the main thread run their own copy of
+// the plugin, notes §1.3, §5.1) fetch once per refresh instead of N+1 times:
 //
 //   - next: when the next fetch is due (refresh interval after a success, backoff after a
 //     failure, now for an unknown-kid refetch);
@@ -17,10 +18,11 @@ import (
 //     (its VM died) simply expires;
 //   - failures: consecutive failures, for the backoff every VM agrees on;
 //   - attempts: completed fetch attempts, so that a VM holding requests knows an attempt
-//     ended even when it brought no new keys;
-//   - keysVersion: bumped whenever new keys are stored, so that a VM reads the (larger) key
+//     ended even when it brought no new document;
+//   - version: bumped whenever a new document is published, so that a VM reads the (larger)
 //     record only when it changed;
-//   - lastKidRefetch: when an unknown kid last forced a refetch (rate limit).
+//   - lastKidRefetch: when an unknown kid last forced a refetch (rate limit);
+//   - confirmed: when the IdP last confirmed the published document (200 or 304).
 //
 // It is stored as a short line of decimal fields, readable in a debugger.
 type fetchSchedule struct {
@@ -29,16 +31,17 @@ type fetchSchedule struct {
 	owner          uint64
 	failures       int64
 	attempts       int64
-	keysVersion    int64
+	version        int64
 	lastKidRefetch int64
+	confirmed      int64
 }
 
-const scheduleFormat = "v1"
+const scheduleFormat = "v2"
 
 func (s fetchSchedule) encode() []byte {
-	b := make([]byte, 0, 128)
+	b := make([]byte, 0, 160)
 	b = append(b, scheduleFormat...)
-	for _, v := range []int64{s.next, s.leaseUntil, int64(s.owner), s.failures, s.attempts, s.keysVersion, s.lastKidRefetch} {
+	for _, v := range []int64{s.next, s.leaseUntil, int64(s.owner), s.failures, s.attempts, s.version, s.lastKidRefetch, s.confirmed} {
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, v, 10)
 	}
@@ -50,10 +53,10 @@ func (s fetchSchedule) encode() []byte {
 // extra fetch, never a stuck lease.
 func decodeSchedule(b []byte) fetchSchedule {
 	fields := strings.Fields(string(b))
-	if len(fields) != 8 || fields[0] != scheduleFormat {
+	if len(fields) != 9 || fields[0] != scheduleFormat {
 		return fetchSchedule{}
 	}
-	var v [7]int64
+	var v [8]int64
 	for i := range v {
 		n, err := strconv.ParseInt(fields[i+1], 10, 64)
 		if err != nil {
@@ -61,25 +64,36 @@ func decodeSchedule(b []byte) fetchSchedule {
 		}
 		v[i] = n
 	}
-	return fetchSchedule{next: v[0], leaseUntil: v[1], owner: uint64(v[2]), failures: v[3], attempts: v[4], keysVersion: v[5], lastKidRefetch: v[6]}
+	return fetchSchedule{next: v[0], leaseUntil: v[1], owner: uint64(v[2]), failures: v[3], attempts: v[4], version: v[5], lastKidRefetch: v[6], confirmed: v[7]}
 }
 
-// keyRecord is the stored key set: the JWKS document as the IdP served it, already
-// validated by the VM that fetched it, with the fetch time.
-func encodeKeyRecord(fetchedAt time.Time, jwks []byte) []byte {
-	b := strconv.AppendInt(make([]byte, 0, 24+len(jwks)), fetchedAt.UnixNano(), 10)
-	b = append(b, '\n')
-	return append(b, jwks...)
+// createOnlyCAS makes a shared-data write succeed only if the key does not exist yet.
+const createOnlyCAS = 1<<32 - 1
+
+// schedule returns the stored schedule (the zero schedule when there is none).
+func (f *fetcher[T]) schedule() fetchSchedule {
+	s, _, _ := f.readSchedule()
+	return s
 }
 
-func decodeKeyRecord(b []byte) (fetchedAt time.Time, jwks []byte, ok bool) {
-	i := strings.IndexByte(string(b), '\n')
-	if i < 0 {
-		return time.Time{}, nil, false
-	}
-	ns, err := strconv.ParseInt(string(b[:i]), 10, 64)
+// readSchedule returns the stored schedule, its CAS (0 when absent) and whether it exists.
+func (f *fetcher[T]) readSchedule() (fetchSchedule, uint32, bool) {
+	b, cas, err := abi.GetSharedData(f.scheduleKey)
 	if err != nil {
-		return time.Time{}, nil, false
+		return fetchSchedule{}, 0, false
 	}
-	return time.Unix(0, ns), b[i+1:], true
+	return decodeSchedule(b), cas, true
+}
+
+// updateSchedule applies change to the stored schedule with compare-and-swap, retrying a few
+// times against concurrent writers from other VMs.
+func (f *fetcher[T]) updateSchedule(change func(*fetchSchedule)) (fetchSchedule, bool) {
+	for i := 0; i < 4; i++ {
+		s, cas, _ := f.readSchedule()
+		change(&s)
+		if err := abi.SetSharedData(f.scheduleKey, s.encode(), cas); err == nil {
+			return s, true
+		}
+	}
+	return fetchSchedule{}, false
 }

@@ -115,23 +115,23 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if err := tok.ValidateClaims(now, &prov.policy); err != nil {
 		return s.refuse(tokenReason(err))
 	}
-	if prov.keys == nil && prov.cfg.Remote != nil {
+	if prov.keys == nil && prov.jwks != nil {
 		// Another VM may have stored keys since this VM's last tick.
-		p.adoptShared(prov)
+		prov.jwks.adoptShared()
 	}
 	if prov.keys == nil {
-		if mayHold && prov.cfg.Remote != nil && p.hold(s, prov, now) {
-			p.maybeFetch(prov, now, true)
+		if mayHold && prov.jwks != nil && p.hold(s, prov, now) {
+			prov.jwks.maybeFetch(now, true)
 			return types.ActionPause
 		}
 		return s.refuse(reasonKeysUnavailable)
 	}
 	keyID, err := tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
-	if errors.Is(err, jwtverify.ErrUnknownKid) && prov.cfg.Remote != nil && p.adoptShared(prov) {
+	if errors.Is(err, jwtverify.ErrUnknownKid) && prov.jwks != nil && prov.jwks.adoptShared() {
 		keyID, err = tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
 	}
 	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && p.mayRefetchForKid(prov, now) && p.hold(s, prov, now) {
-		p.maybeFetch(prov, now, true)
+		prov.jwks.maybeFetch(now, true)
 		return types.ActionPause
 	}
 	if err != nil {

@@ -1,0 +1,311 @@
+package filter
+
+import (
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jwtguard/jwtguard/internal/abi"
+)
+
+// A fetcher keeps one remote JSON document current for the whole proxy: it is the job Envoy's
+// jwt_authn gives jwks_fetcher.cc (the HTTP call) and jwks_async_fetcher.cc (the refresh
+// timer), made generic so that every document jwtguard fetches (the JWKS of remote_jwks; other
+// documents such as a revocation list or an OpenID Connect discovery document) shares one
+// implementation of its guarantees (issue 21):
+//
+//   - one fetch per proxy: Envoy runs one VM per worker plus the main thread; the VMs share a
+//     fetchSchedule in shared data and only the VM holding its lease fetches (schedule.go);
+//   - the fetch is a dispatched HTTP call (proxy_http_call) to an Envoy cluster, with the
+//     configured timeout; no goroutine, no timer: OnTick drives it;
+//   - last good: only a 200 whose body fits maxBytes and that parse accepts replaces the
+//     document in use; any other answer keeps it and counts as a failure;
+//   - backoff: consecutive failures wait backoffBase, doubled per failure, capped at
+//     backoffMax and at refreshInterval, with jitter (see backoff);
+//   - ETag (RFC 9110 §8.8.3, §13.1.2): the fetch sends If-None-Match with the ETag of the
+//     published document; 304 Not Modified confirms the document in use, like a 200 with the
+//     same body, without reparsing it anywhere;
+//   - publication to the other VMs through a versioned record (sharedrecord.go), adopted by
+//     them on their tick or on demand (adopt.go).
+//
+// The package-internal API (use it as the JWKS does in plugin.go):
+//
+//	f := newFetcher(spec, vmNonce, now)  // at plugin start, one per document per VM
+//	f.tick(now, force)                   // from OnTick: adopt a newer document, fetch when due
+//	f.maybeFetch(now, force)             // fetch if due (force: due now), lease permitting
+//	f.adoptShared() bool                 // adopt a document another VM published since
+//	f.schedule()                         // the proxy-wide schedule, read from shared data
+//	f.version, f.fetchedAt               // the document in use in this VM (version 0: none)
+//
+// and the spec's callbacks parse (validate a body: from a fetch, or a record being adopted),
+// install (make a parsed document the one in use in this VM) and settled (an attempt ended:
+// answer whoever waited for it). Callbacks run on the VM's thread; they must not fetch.
+type fetcher[T any] struct {
+	spec fetchSpec[T]
+
+	scheduleKey string // shared-data keys, named after spec.sharedKey
+	recordKey   string
+
+	version   int64     // fetchSchedule.version of the document in use (0: none fetched)
+	fetchedAt time.Time // when the document in use was fetched
+
+	// inFlightUntil is when this VM's unanswered fetch stops counting as under way (its lease
+	// end). The answer can be lost — the host drops a callout whose calling stream has gone
+	// (the SDKs do; notes §1.9) — and a VM must not wait for it forever.
+	inFlightUntil int64
+
+	vmNonce uint64           // tells this VM's lease from other VMs'
+	now     func() time.Time // the host's clock
+}
+
+// fetchSpec describes one remote document.
+type fetchSpec[T any] struct {
+	what  string // the document, for log lines: "JWKS"
+	owner string // who uses it, for log lines: "provider corp"
+
+	cluster, authority, path string
+	accept                   string // the Accept header of the fetch
+
+	timeout, refreshInterval time.Duration
+	backoffBase, backoffMax  time.Duration
+	maxBytes                 int
+
+	// sharedKey names the document in shared data: VMs and plugins whose specs give the same
+	// key share one schedule and one record (so it must identify the document, e.g. its
+	// cluster, authority and path).
+	sharedKey string
+	counters  fetchCounters
+
+	// parse validates a body; an error refuses it (the document in use is kept). fetched is
+	// true for a body just fetched, false for a record another VM published (already
+	// validated once; log only what is new). It must not change any state.
+	parse func(body []byte, fetched bool) (T, error)
+	// install makes doc the document in use in this VM.
+	install func(doc T)
+	// settled is called after every attempt ends (new document, 304, or failure) on the VM
+	// that made it, with the schedule as that attempt left it.
+	settled func(s fetchSchedule, now time.Time)
+}
+
+// fetchCounters are the metrics of one kind of document (zero counters count nothing).
+type fetchCounters struct {
+	dispatched, succeeded, failed abi.Counter
+}
+
+func newFetcher[T any](spec fetchSpec[T], vmNonce uint64, now func() time.Time) *fetcher[T] {
+	return &fetcher[T]{
+		spec:        spec,
+		scheduleKey: "jwtguard.schedule." + spec.sharedKey,
+		recordKey:   "jwtguard.doc." + spec.sharedKey,
+		vmNonce:     vmNonce,
+		now:         now,
+	}
+}
+
+// leaseMargin is added to the fetch timeout for a lease: Envoy answers a timed-out call
+// with a synthesized 504 after the timeout, so the lease outlives the call.
+const leaseMargin = time.Second
+
+// tick is the fetcher's part of OnTick: adopt what another VM published, then fetch if due.
+// It returns the schedule it read, for the caller's own deadlines.
+func (f *fetcher[T]) tick(now time.Time, force bool) fetchSchedule {
+	s := f.schedule()
+	f.adopt(s)
+	f.maybeFetch(now, force)
+	return s
+}
+
+// maybeFetch starts a fetch from this VM if one is due and no other VM holds the lease.
+// force makes it due now (unknown kid, or a document needed by a waiting request).
+func (f *fetcher[T]) maybeFetch(now time.Time, force bool) {
+	if now.UnixNano() < f.inFlightUntil {
+		return
+	}
+	s, cas, exists := f.readSchedule()
+	if now.UnixNano() < s.leaseUntil || (!force && now.UnixNano() < s.next) {
+		return
+	}
+	s.leaseUntil = now.Add(f.spec.timeout + leaseMargin).UnixNano()
+	s.owner = f.vmNonce
+	if !exists {
+		// No record yet. cas 0 would write unconditionally, so two VMs starting together
+		// could both take the first lease. A non-zero cas on a missing key succeeds, while on
+		// a key that another VM has just created it fails (CAS mismatch) unless that key's cas
+		// happens to equal it (notes §2.9): the largest value makes the create exclusive for
+		// the first 2^32-1 writes of the process.
+		cas = createOnlyCAS
+	}
+	if abi.SetSharedData(f.scheduleKey, s.encode(), cas) != nil {
+		return
+	}
+	if s2 := f.schedule(); s2.owner != f.vmNonce {
+		return
+	}
+	f.dispatch(s, now)
+}
+
+// dispatch sends the request (notes §2.5: :method, :path and :authority are required; the
+// response comes back to this VM's root context). It asks If-None-Match with the ETag of the
+// published document when that document is the current one.
+func (f *fetcher[T]) dispatch(s fetchSchedule, now time.Time) {
+	headers := [][2]string{
+		{":method", "GET"}, {":path", f.spec.path}, {":authority", f.spec.authority},
+		{"accept", f.spec.accept}, {"user-agent", "jwtguard"},
+	}
+	sentETag := ""
+	if rec, ok := f.readRecord(); ok && rec.version == s.version && rec.etag != "" {
+		sentETag = rec.etag
+		headers = append(headers, [2]string{"if-none-match", rec.etag})
+	}
+	timeout := uint32(f.spec.timeout / time.Millisecond)
+	if timeout == 0 {
+		timeout = 1 // 0 would mean no timeout at all in Envoy
+	}
+	if _, err := abi.DispatchHttpCall(f.spec.cluster, headers, nil, nil, timeout, func(numHeaders, bodySize, _ int) {
+		f.onResponse(numHeaders, bodySize, sentETag)
+	}); err != nil {
+		// Unknown cluster or missing pseudo-headers: a configuration the proxy does not
+		// support. Count it as a failed attempt so that backoff applies and waiters are
+		// answered.
+		abi.LogError("jwtguard: " + f.spec.owner + ": cannot dispatch the " + f.spec.what + " fetch to cluster " + f.spec.cluster + ": " + err.Error())
+		f.failed(now, "dispatch_failed")
+		return
+	}
+	f.inFlightUntil = s.leaseUntil
+	f.spec.counters.dispatched.Increment(1)
+}
+
+// onResponse handles the answer.
+func (f *fetcher[T]) onResponse(numHeaders, bodySize int, sentETag string) {
+	f.inFlightUntil = 0
+	now := f.now()
+	var status, etag string
+	if numHeaders > 0 {
+		if hs, err := abi.GetHttpCallResponseHeaders(); err == nil {
+			for _, h := range hs {
+				switch h[0] {
+				case ":status":
+					status = h[1]
+				case "etag":
+					etag = h[1]
+				}
+			}
+		}
+	}
+	switch {
+	case numHeaders == 0:
+		f.failed(now, "reset")
+		return
+	case status == "304" && sentETag != "":
+		f.notModified(now)
+		return
+	case status != "200":
+		f.failed(now, "status_"+status)
+		return
+	case bodySize > f.spec.maxBytes:
+		f.failed(now, "too_large")
+		return
+	}
+	body, err := abi.GetHttpCallResponseBody(0, bodySize)
+	if err != nil {
+		f.failed(now, "empty_body")
+		return
+	}
+	doc, err := f.spec.parse(body, true)
+	if err != nil {
+		f.logRefused(err)
+		f.failed(now, "invalid_document")
+		return
+	}
+	f.succeeded(doc, body, validETag(etag), now)
+}
+
+func (f *fetcher[T]) logRefused(err error) {
+	msg := "jwtguard: " + f.spec.owner + ": " + f.spec.what + " refused: " + err.Error()
+	if f.version != 0 {
+		msg += "; the " + f.spec.what + " in use is kept"
+	}
+	abi.LogWarn(msg)
+}
+
+// succeeded publishes a new document and installs it here.
+func (f *fetcher[T]) succeeded(doc T, body []byte, etag string, now time.Time) {
+	s, _ := f.updateSchedule(func(s *fetchSchedule) {
+		s.version++
+		s.attempts++
+		s.failures = 0
+		s.leaseUntil = 0
+		s.confirmed = now.UnixNano()
+		s.next = now.Add(f.spec.refreshInterval).UnixNano()
+	})
+	if err := storeShared(f.recordKey, encodeRecord(docRecord{version: s.version, fetchedAt: now, etag: etag, body: body})); err != nil {
+		abi.LogError("jwtguard: " + f.spec.owner + ": cannot share the fetched " + f.spec.what + ": " + err.Error())
+	}
+	f.spec.counters.succeeded.Increment(1)
+	f.spec.install(doc)
+	f.version, f.fetchedAt = s.version, now
+	f.spec.settled(s, now)
+}
+
+// notModified: the IdP confirmed the published document (304 to our If-None-Match). It is an
+// attempt that succeeded: backoff resets and the next fetch is a refresh interval away.
+func (f *fetcher[T]) notModified(now time.Time) {
+	s, _ := f.updateSchedule(func(s *fetchSchedule) {
+		s.attempts++
+		s.failures = 0
+		s.leaseUntil = 0
+		s.confirmed = now.UnixNano()
+		s.next = now.Add(f.spec.refreshInterval).UnixNano()
+	})
+	f.spec.counters.succeeded.Increment(1)
+	f.adopt(s) // this VM may not have adopted the published document yet
+	f.spec.settled(s, now)
+}
+
+// failed records a failed attempt and backs off.
+func (f *fetcher[T]) failed(now time.Time, why string) {
+	f.spec.counters.failed.Increment(1)
+	abi.LogWarn("jwtguard: " + f.spec.owner + ": " + f.spec.what + " fetch failed (" + why + "); keys in use are kept")
+	s, _ := f.updateSchedule(func(s *fetchSchedule) {
+		s.attempts++
+		s.failures++
+		s.leaseUntil = 0
+		s.next = now.Add(backoff(s.failures, f.spec.backoffBase, f.spec.backoffMax, f.spec.refreshInterval)).UnixNano()
+	})
+	f.spec.settled(s, now)
+}
+
+// backoff is the wait after the given number of consecutive failures: base doubled per
+// further failure, capped at max and at the refresh interval (a failing IdP is never asked
+// less often than a healthy one), then "equal jitter": a uniform draw between half and all of
+// the capped delay, so VMs of many proxies that failed together spread out, and the wait never
+// exceeds the cap.
+func backoff(failures int64, base, max, refresh time.Duration) time.Duration {
+	d := base
+	for i := int64(1); i < failures && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	if refresh > 0 {
+		d = min(d, refresh)
+	}
+	half := int64(d / 2)
+	return time.Duration(half + rand.Int64N(half+1))
+}
+
+// validETag returns etag if it can be stored and sent back as If-None-Match: an entity-tag
+// (RFC 9110 §8.8.3) is short visible ASCII; anything else is ignored (no conditional fetch).
+func validETag(etag string) string {
+	if etag == "" || len(etag) > 256 {
+		return ""
+	}
+	for i := 0; i < len(etag); i++ {
+		if c := etag[i]; c < 0x21 || c > 0x7e {
+			return ""
+		}
+	}
+	if !strings.HasSuffix(etag, `"`) {
+		return ""
+	}
+	return etag
+}
