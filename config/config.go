@@ -49,6 +49,8 @@ type Provider struct {
 	// ClaimsToLog are claims whose values the plugin puts in the stream's filter state for
 	// Envoy's access log (jwtguard_claims), as a JSON object; empty → none.
 	ClaimsToLog []string
+	// Revocation is the provider's revocation list and static entries; nil: none.
+	Revocation *Revocation
 }
 
 // RemoteJWKS is a JWKS fetched with proxy_http_call from an Envoy cluster.
@@ -135,7 +137,7 @@ const (
 // these lists with schema.json and REFERENCE.md.
 var (
 	fieldsTop         = []string{"providers", "rules", "realm", "limits"}
-	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log"}
+	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log", "revocation"}
 	fieldsRemote      = []string{"cluster", "authority", "path", "refresh_interval", "timeout", "refetch_min_interval", "backoff_base_interval", "backoff_max_interval"}
 	fieldsHeaderSrc   = []string{"name", "value_prefix"}
 	fieldsClaimHeader = []string{"claim", "header"}

@@ -126,6 +126,9 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 	p.ClaimsToHeaders = r.claimHeaders(v, path)
 	p.ForwardPayloadHeader = r.payloadHeader(v, path, p.ClaimsToHeaders)
 	p.ClaimsToLog = r.logClaims(v, path)
+	if rv := v.Get("revocation"); rv.Exists() {
+		p.Revocation = r.revocation(rv, join(path, "revocation"))
+	}
 	hasRemote, hasLocal := v.Get("remote_jwks").Exists(), v.Get("local_jwks").Exists()
 	if hasRemote {
 		p.Remote = r.remote(v.Get("remote_jwks"), join(path, "remote_jwks"))
