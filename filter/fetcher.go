@@ -265,7 +265,7 @@ func (f *fetcher[T]) notModified(now time.Time) {
 // failed records a failed attempt and backs off.
 func (f *fetcher[T]) failed(now time.Time, why string) {
 	f.spec.counters.failed.Increment(1)
-	abi.LogWarn("jwtguard: " + f.spec.owner + ": " + f.spec.what + " fetch failed (" + why + "); keys in use are kept")
+	abi.LogWarn("jwtguard: " + f.spec.owner + ": " + f.spec.what + " fetch failed (" + why + "); the " + f.spec.what + " in use, if any, is kept")
 	s, _ := f.updateSchedule(func(s *fetchSchedule) {
 		s.attempts++
 		s.failures++

@@ -18,6 +18,7 @@ type providerState struct {
 
 	keys *jwtverify.KeySet
 	jwks *fetcher[*jwtverify.KeySet] // nil without remote_jwks
+	rev  *revocationState            // nil without a revocation section (revocation.go)
 
 	held []*heldRequest
 }

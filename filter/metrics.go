@@ -31,6 +31,9 @@ type metrics struct {
 	cacheHit, cacheMiss abi.Counter
 	fetches, fetchOK    abi.Counter
 	fetchFailed         abi.Counter
+	revFetches          abi.Counter // revocation list fetches (revocation.go)
+	revFetchOK          abi.Counter
+	revFetchFailed      abi.Counter
 	held, cacheEntries  sharedGauge
 	heapBytes           sharedGauge
 	rejectedByReason    map[string]abi.Counter
@@ -48,8 +51,12 @@ const (
 	metricAllowed      = "jwtguard.allowed"
 	metricKeysAge      = "jwtguard.jwks.keys_age_seconds"
 	metricClaimRefused = "jwtguard.claim_header_refused"
-	metricReasonPart   = ".reason."
-	metricProviderPart = ".provider."
+	// Revocation (revocation.go): requests served without the fetched list
+	// (on_unavailable allow), and the age of the list in use.
+	metricRevocationUnchecked = "jwtguard.revocation.unchecked"
+	metricRevocationAge       = "jwtguard.revocation.list_age_seconds"
+	metricReasonPart          = ".reason."
+	metricProviderPart        = ".provider."
 )
 
 // sharedGauge is a proxy-wide total of which each VM knows only its own share: Envoy's
@@ -72,6 +79,9 @@ func defineMetrics(providers []string) metrics {
 		fetches:            abi.DefineCounter("jwtguard.jwks.fetch"),
 		fetchOK:            abi.DefineCounter("jwtguard.jwks.fetch_success"),
 		fetchFailed:        abi.DefineCounter("jwtguard.jwks.fetch_failure"),
+		revFetches:         abi.DefineCounter("jwtguard.revocation.fetch"),
+		revFetchOK:         abi.DefineCounter("jwtguard.revocation.fetch_success"),
+		revFetchFailed:     abi.DefineCounter("jwtguard.revocation.fetch_failure"),
 		held:               sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
 		cacheEntries:       sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
 		heapBytes:          sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},

@@ -102,6 +102,9 @@ func (pl *pluginState) init(cfg *config.Config) {
 		if c.Remote != nil {
 			p.jwks = pl.jwksFetcher(p)
 		}
+		if c.Revocation != nil {
+			p.rev = pl.newRevocation(p)
+		}
 		for _, ch := range c.ClaimsToHeaders {
 			pl.claimHeaderNames[ch.Header] = struct{}{}
 		}
@@ -157,6 +160,7 @@ func tokenSources(provs []*config.Provider) []tokenSource {
 func (pl *pluginState) OnTick() {
 	now := pl.now()
 	for _, p := range pl.providers {
+		pl.tickRevocation(p, now)
 		if p.jwks == nil {
 			continue
 		}

@@ -97,6 +97,10 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
 		p.metrics.cacheHit.Increment(1)
 		s.prov = e.provider
+		if s.cachedRevoked(e, now) {
+			p.cache.drop(s.token.value)
+			return s.refuse(tokenReason(jwtverify.ErrRevoked))
+		}
 		return s.admit(e, path)
 	}
 	p.metrics.cacheMiss.Increment(1)
@@ -137,11 +141,23 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if err != nil {
 		return s.refuse(tokenReason(err))
 	}
-	e := verifiedToken{
-		provider: prov,
-		keyID:    keyID,
-		scopes:   detached(tok.Scopes(prov.cfg.ScopeClaims)),
+	e := verifiedToken{provider: prov, keyID: keyID}
+	if prov.rev != nil {
+		ids := tok.RevocationIDs()
+		if action, ok := s.checkRevocation(prov, ids, now, mayHold); !ok {
+			return action
+		}
+		e.revGeneration, e.revIDs = prov.rev.generation, detachedIDs(ids)
 	}
+	s.fill(&e, tok)
+	p.cache.put(s.token.value, e)
+	return s.admit(&e, path)
+}
+
+// fill completes a cache entry with what the request path reads from the token's claims.
+func (s *stream) fill(e *verifiedToken, tok *jwtverify.Token) {
+	prov := e.provider
+	e.scopes = detached(tok.Scopes(prov.cfg.ScopeClaims))
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
 	}
@@ -164,8 +180,6 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(text)})
 		}
 	}
-	p.cache.put(s.token.value, e)
-	return s.admit(&e, path)
 }
 
 // detached copies strs into one new string and returns views of it. Claims read from a token
