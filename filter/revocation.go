@@ -100,8 +100,10 @@ func (pl *pluginState) tickRevocation(p *providerState, now time.Time) {
 }
 
 // checkRevocation is the request path's check of a token whose signature verified. ok is
-// true when the request may go on; otherwise action is what to return (refused or held).
-func (s *stream) checkRevocation(prov *providerState, ids revocationIDs, now time.Time, mayHold bool) (types.Action, bool) {
+// true when the request may go on; otherwise action is what to return (refused or held). A
+// request is held for the first list at most once, even if it was held for keys before: the
+// first request after a start typically waits for both, and the two fetches end apart.
+func (s *stream) checkRevocation(prov *providerState, ids revocationIDs, now time.Time) (types.Action, bool) {
 	r := prov.rev
 	if r.unavailable() {
 		r.fetcher.adoptShared() // another VM may have it already
@@ -110,7 +112,8 @@ func (s *stream) checkRevocation(prov *providerState, ids revocationIDs, now tim
 		switch {
 		case r.cfg.AllowUnavailable:
 			r.unchecked.Increment(1)
-		case mayHold && s.plugin.holdForRevocation(s, prov, now):
+		case !s.revHeld && s.plugin.holdForRevocation(s, prov, now):
+			s.revHeld = true
 			r.fetcher.maybeFetch(now, true)
 			return types.ActionPause, false
 		default:

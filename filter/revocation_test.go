@@ -468,3 +468,24 @@ func init() {
 		}},
 	)
 }
+
+// TestRegressionHeldForKeysThenForTheList: the first request after a start waits for the
+// JWKS and for the revocation list; answered 503 revocation_unavailable when the keys came
+// first, because a request resumed after keys could not be held again (found by the e2e
+// TestRevocationOverHTTP).
+func TestRegressionHeldForKeysThenForTheList(t *testing.T) {
+	cfg := strings.Replace(remoteConfig(), `"claims_to_headers"`, strings.TrimPrefix(revSection(""), ", ")+`, "claims_to_headers"`, 1)
+	h := newHarness(t, cfg)
+	id, action := h.get(h.token(testKeys.RSA, nil))
+	if action != types.ActionPause {
+		t.Fatalf("not held: %v", action)
+	}
+	h.answerFetch(h.requireFetch(1, id), "200", mint.JWKS(testKeys.RSA))
+	if r := h.reply(id); r != nil || h.host.GetCurrentHttpStreamAction(id) != types.ActionPause {
+		t.Fatalf("after the keys, the request must wait for the list: %+v", r)
+	}
+	h.answerList("200", "", mint.Revocations{}.JSON(), id)
+	if got := h.host.GetCurrentHttpStreamAction(id); got != types.ActionContinue || h.reply(id) != nil {
+		t.Fatalf("not resumed after the list: %v %+v", got, h.reply(id))
+	}
+}

@@ -23,6 +23,9 @@ type stream struct {
 	prov   *providerState // the provider judging the token, once its issuer is accepted
 	held   *heldRequest
 	done   bool
+	// revHeld: the request was held once for its provider's first revocation list; it is
+	// not held for it again (a request held for keys may still be held once for the list).
+	revHeld bool
 }
 
 // OnHttpRequestHeaders is the whole request path: match a rule, find the token, verify it,
@@ -144,7 +147,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	e := verifiedToken{provider: prov, keyID: keyID}
 	if prov.rev != nil {
 		ids := tok.RevocationIDs()
-		if action, ok := s.checkRevocation(prov, ids, now, mayHold); !ok {
+		if action, ok := s.checkRevocation(prov, ids, now); !ok {
 			return action
 		}
 		e.revGeneration, e.revIDs = prov.rev.generation, detachedIDs(ids)

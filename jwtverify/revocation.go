@@ -190,7 +190,7 @@ func truncated(s string) string {
 }
 
 // list reads an optional array of entry objects.
-func (p *revParser) list(name string, v gjson.Result, entry func(path string, e gjson.Result) error) error {
+func (p *revParser) list(name string, v gjson.Result, entry func(path entryPath, e gjson.Result) error) error {
 	if !v.Exists() {
 		return nil
 	}
@@ -205,23 +205,40 @@ func (p *revParser) list(name string, v gjson.Result, entry func(path string, e 
 			err = badList("more than " + strconv.Itoa(p.lim.MaxEntries) + " entries")
 			return false
 		}
-		err = entry(name+"["+strconv.Itoa(i)+"]", e)
+		err = entry(entryPath{name, i}, e)
 		i++
 		return err == nil
 	})
 	return err
 }
 
+// entryPath names an entry in error messages ("jti[3]"); it is only formatted when there
+// is an error to report, so that a list of 10^5 good entries builds no strings for it.
+type entryPath struct {
+	list  string
+	index int
+}
+
+func (e entryPath) String() string {
+	if e.index < 0 {
+		return e.list
+	}
+	return e.list + "[" + strconv.Itoa(e.index) + "]"
+}
+
+// allPath names the "all" entry.
+var allPath = entryPath{"all", -1}
+
 // fields reads an entry object whose members are exactly the names given (every one
 // required), into values in that order.
-func (p *revParser) fields(path string, e gjson.Result, names []string, values []gjson.Result) error {
+func (p *revParser) fields(at entryPath, e gjson.Result, names []string, values []gjson.Result) error {
 	if !e.IsObject() {
-		return badList(path + " must be an object")
+		return badList(at.String() + " must be an object")
 	}
 	var dup string
 	p.buf, dup = strictjson.Members(p.buf[:0], e)
 	if dup != "" {
-		return badList(path + ": member " + strconv.Quote(truncated(dup)) + " appears twice")
+		return badList(at.String() + ": member " + strconv.Quote(truncated(dup)) + " appears twice")
 	}
 	found := 0
 	for _, m := range p.buf {
@@ -233,13 +250,13 @@ func (p *revParser) fields(path string, e gjson.Result, names []string, values [
 			}
 		}
 		if !known {
-			return badList(path + ": unknown member " + strconv.Quote(truncated(m.Name)))
+			return badList(at.String() + ": unknown member " + strconv.Quote(truncated(m.Name)))
 		}
 	}
 	if found != len(names) {
 		for i, n := range names {
 			if !values[i].Exists() {
-				return badList(path + "." + n + " is required")
+				return badList(at.String() + "." + n + " is required")
 			}
 		}
 	}
@@ -252,16 +269,16 @@ var (
 	allFields = []string{"iat_before", "expires"}
 )
 
-func (p *revParser) jtiEntry(path string, e gjson.Result) error {
+func (p *revParser) jtiEntry(at entryPath, e gjson.Result) error {
 	var v [2]gjson.Result
-	if err := p.fields(path, e, jtiFields, v[:]); err != nil {
+	if err := p.fields(at, e, jtiFields, v[:]); err != nil {
 		return err
 	}
-	id, err := identifier(path+".jti", v[0])
+	id, err := identifier(at, ".jti", v[0])
 	if err != nil {
 		return err
 	}
-	exp, err := seconds(path+".expires", v[1])
+	exp, err := seconds(at, ".expires", v[1])
 	if err != nil {
 		return err
 	}
@@ -269,22 +286,22 @@ func (p *revParser) jtiEntry(path string, e gjson.Result) error {
 		p.out.jti = map[string]int64{}
 	}
 	if _, ok := p.out.jti[id]; ok {
-		return badList(path + ".jti repeats an earlier entry")
+		return badList(at.String() + ".jti repeats an earlier entry")
 	}
 	p.out.jti[id] = exp
 	return nil
 }
 
-func (p *revParser) subEntry(path string, e gjson.Result) error {
+func (p *revParser) subEntry(at entryPath, e gjson.Result) error {
 	var v [3]gjson.Result
-	if err := p.fields(path, e, subFields, v[:]); err != nil {
+	if err := p.fields(at, e, subFields, v[:]); err != nil {
 		return err
 	}
-	id, err := identifier(path+".sub", v[0])
+	id, err := identifier(at, ".sub", v[0])
 	if err != nil {
 		return err
 	}
-	c, err := cutoffOf(path, v[1], v[2])
+	c, err := cutoffOf(at, v[1], v[2])
 	if err != nil {
 		return err
 	}
@@ -292,7 +309,7 @@ func (p *revParser) subEntry(path string, e gjson.Result) error {
 		p.out.sub = map[string]cutoff{}
 	}
 	if _, ok := p.out.sub[id]; ok {
-		return badList(path + ".sub repeats an earlier entry")
+		return badList(at.String() + ".sub repeats an earlier entry")
 	}
 	p.out.sub[id] = c
 	return nil
@@ -300,10 +317,10 @@ func (p *revParser) subEntry(path string, e gjson.Result) error {
 
 func (p *revParser) all(e gjson.Result) error {
 	var v [2]gjson.Result
-	if err := p.fields("all", e, allFields, v[:]); err != nil {
+	if err := p.fields(allPath, e, allFields, v[:]); err != nil {
 		return err
 	}
-	c, err := cutoffOf("all", v[0], v[1])
+	c, err := cutoffOf(allPath, v[0], v[1])
 	if err != nil {
 		return err
 	}
@@ -311,12 +328,12 @@ func (p *revParser) all(e gjson.Result) error {
 	return nil
 }
 
-func cutoffOf(path string, iatBefore, expires gjson.Result) (cutoff, error) {
-	before, err := seconds(path+".iat_before", iatBefore)
+func cutoffOf(at entryPath, iatBefore, expires gjson.Result) (cutoff, error) {
+	before, err := seconds(at, ".iat_before", iatBefore)
 	if err != nil {
 		return cutoff{}, err
 	}
-	exp, err := seconds(path+".expires", expires)
+	exp, err := seconds(at, ".expires", expires)
 	if err != nil {
 		return cutoff{}, err
 	}
@@ -324,12 +341,12 @@ func cutoffOf(path string, iatBefore, expires gjson.Result) (cutoff, error) {
 }
 
 // identifier reads a jti or sub: a non-empty string of at most MaxRevocationIDBytes.
-func identifier(path string, v gjson.Result) (string, error) {
+func identifier(at entryPath, member string, v gjson.Result) (string, error) {
 	if v.Type != gjson.String {
-		return "", badList(path + " must be a string")
+		return "", badList(at.String() + member + " must be a string")
 	}
 	if v.Str == "" || len(v.Str) > MaxRevocationIDBytes {
-		return "", badList(path + " must be 1 to " + strconv.Itoa(MaxRevocationIDBytes) + " bytes")
+		return "", badList(at.String() + member + " must be 1 to " + strconv.Itoa(MaxRevocationIDBytes) + " bytes")
 	}
 	return v.Str, nil
 }
@@ -338,9 +355,9 @@ func identifier(path string, v gjson.Result) (string, error) {
 // fraction or exponent), at most 9999-12-31 (the bound of numericDate). Stricter than a
 // token's NumericDate on purpose: a publisher writes these, and one spelling per value
 // leaves nothing to interpret.
-func seconds(path string, v gjson.Result) (int64, error) {
+func seconds(at entryPath, member string, v gjson.Result) (int64, error) {
 	if v.Type != gjson.Number {
-		return 0, badList(path + " must be an integer number of seconds since 1970")
+		return 0, badList(at.String() + member + " must be an integer number of seconds since 1970")
 	}
 	raw := v.Raw
 	ok := raw != "" && len(raw) <= 12 && (raw == "0" || raw[0] != '0')
@@ -349,7 +366,7 @@ func seconds(path string, v gjson.Result) (int64, error) {
 	}
 	n, err := strconv.ParseInt(raw, 10, 64)
 	if !ok || err != nil || n > maxNumericDate {
-		return 0, badList(path + " must be an integer number of seconds since 1970, at most 253402300799, got " + truncated(raw))
+		return 0, badList(at.String() + member + " must be an integer number of seconds since 1970, at most 253402300799, got " + truncated(raw))
 	}
 	return n, nil
 }
