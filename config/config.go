@@ -32,6 +32,7 @@ type Provider struct {
 	Issuer            string   // exact iss (RFC 7519 §4.1.1); unique among providers
 	Audiences         []string // aud must name one of these; empty: aud not checked
 	Remote            *RemoteJWKS
+	Discovery         *Discovery // instead of Remote: keys from an OpenID Connect discovery document
 	LocalKeys         *jwtverify.KeySet
 	Algorithms        jwtverify.AlgorithmSet
 	FromHeaders       []HeaderSource
@@ -137,7 +138,7 @@ const (
 // these lists with schema.json and REFERENCE.md.
 var (
 	fieldsTop         = []string{"providers", "rules", "realm", "limits"}
-	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log", "revocation"}
+	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "discovery", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log", "revocation"}
 	fieldsRemote      = []string{"cluster", "authority", "path", "refresh_interval", "timeout", "refetch_min_interval", "backoff_base_interval", "backoff_max_interval"}
 	fieldsHeaderSrc   = []string{"name", "value_prefix"}
 	fieldsClaimHeader = []string{"claim", "header"}

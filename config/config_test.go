@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,19 @@ func withProvider(extra string) string {
 func withRemote(extra string) string {
 	return `{"providers":{"corp":{"issuer":"https://idp/","remote_jwks":{"cluster":"idp","authority":"idp.example.com","path":"/jwks"` +
 		extra + `}}},"rules":[{"match":{"prefix":"/"}}]}`
+}
+
+// withDiscovery is a provider with discovery whose members are extended by extra.
+func withDiscovery(extra string) string {
+	return `{"providers":{"corp":{"issuer":"https://accounts.example.com","discovery":{"cluster":"accounts","authority":"accounts.example.com"` +
+		extra + `}}},"rules":[{"match":{"prefix":"/"}}]}`
+}
+
+func eqDiscovery(t *testing.T, got, want Discovery) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("discovery = %+v, want %+v", got, want)
+	}
 }
 
 // withRules is provider "corp" and the given rules array body.
@@ -189,6 +203,22 @@ func acceptedCases() []acceptedCase {
 				Cluster: "idp", Authority: "idp.example.com", Path: "/jwks",
 				RefreshInterval: time.Hour, Timeout: 1500 * time.Millisecond, RefetchMinInterval: 2 * time.Minute,
 				BackoffBaseInterval: 250 * time.Millisecond, BackoffMaxInterval: 90 * time.Second,
+			})
+		}},
+		{"discovery defaults", withDiscovery(``), func(t *testing.T, c *Config) {
+			p := only(t, c)
+			eqDiscovery(t, *p.Discovery, Discovery{
+				Cluster: "accounts", Authority: "accounts.example.com", Path: "/.well-known/openid-configuration",
+				RefreshInterval: 5 * time.Minute, Timeout: 5 * time.Second, JWKSClusters: map[string]string{},
+			})
+			eq(t, "remote", p.Remote == nil, true)
+		}},
+		{"discovery every knob", withDiscovery(`,"path":"/tenant/.well-known/openid-configuration","refresh_interval":"1h","timeout":"2s",
+			"jwks_clusters":{"Keys.Example.com":"outbound|443||keys.example.com","127.0.0.1:8443":"local_keys"}`), func(t *testing.T, c *Config) {
+			eqDiscovery(t, *only(t, c).Discovery, Discovery{
+				Cluster: "accounts", Authority: "accounts.example.com", Path: "/tenant/.well-known/openid-configuration",
+				RefreshInterval: time.Hour, Timeout: 2 * time.Second,
+				JWKSClusters: map[string]string{"keys.example.com": "outbound|443||keys.example.com", "127.0.0.1:8443": "local_keys"},
 			})
 		}},
 		{"Istio cluster name", `{"providers":{"corp":{"issuer":"https://idp/","remote_jwks":{"cluster":"outbound|443||idp.example.com",

@@ -60,8 +60,12 @@ func checkCoherent(t *testing.T, c *Config) {
 			t.Fatalf("provider %q: empty or repeated issuer", p.Name)
 		}
 		issuers[p.Issuer] = true
-		if p.Remote == nil && p.LocalKeys == nil {
+		if p.Remote == nil && p.LocalKeys == nil && p.Discovery == nil {
 			t.Fatalf("provider %q without keys", p.Name)
+		}
+		if p.Discovery != nil && (p.Remote != nil || p.Discovery.Timeout <= 0 || p.Discovery.Timeout >= p.Discovery.RefreshInterval ||
+			p.Discovery.Cluster == "" || p.Discovery.Authority == "" || p.Discovery.Path == "" || p.Discovery.Path[0] != '/') {
+			t.Fatalf("provider %q: discovery %+v with remote_jwks %v", p.Name, *p.Discovery, p.Remote != nil)
 		}
 		if p.Algorithms == 0 || len(p.FromHeaders) == 0 || len(p.ScopeClaims) == 0 {
 			t.Fatalf("provider %q: empty algorithms, token headers or scope claims", p.Name)

@@ -130,14 +130,21 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 		p.Revocation = r.revocation(rv, join(path, "revocation"))
 	}
 	hasRemote, hasLocal := v.Get("remote_jwks").Exists(), v.Get("local_jwks").Exists()
+	hasDiscovery := v.Get("discovery").Exists()
 	if hasRemote {
 		p.Remote = r.remote(v.Get("remote_jwks"), join(path, "remote_jwks"))
+	}
+	if hasDiscovery {
+		if hasRemote {
+			r.fail(join(path, "discovery"), "and remote_jwks are two sources for the same keys; give one")
+		}
+		p.Discovery = r.discovery(v.Get("discovery"), join(path, "discovery"))
 	}
 	if hasLocal {
 		p.LocalKeys = r.localJWKS(v.Get("local_jwks"), join(path, "local_jwks"), limits)
 	}
-	if !hasRemote && !hasLocal {
-		r.fail(path, "needs remote_jwks or local_jwks: a provider without keys can verify nothing")
+	if !hasRemote && !hasLocal && !hasDiscovery {
+		r.fail(path, "needs remote_jwks, discovery or local_jwks: a provider without keys can verify nothing")
 	}
 	return p
 }

@@ -181,7 +181,7 @@ func TestBadDocumentsFailSchemaAndParse(t *testing.T) {
 
 // schemaDefs maps each object of the configuration to its $defs entry in schema.json.
 var schemaDefs = map[string][]string{
-	"top": fieldsTop, "provider": fieldsProvider, "remoteJwks": fieldsRemote, "headerSource": fieldsHeaderSrc,
+	"top": fieldsTop, "provider": fieldsProvider, "remoteJwks": fieldsRemote, "discovery": fieldsDiscovery, "headerSource": fieldsHeaderSrc,
 	"claimHeader": fieldsClaimHeader, "rule": fieldsRule, "match": fieldsMatch, "require": fieldsRequire, "limits": fieldsLimits,
 	"revocation": fieldsRevocation,
 }
@@ -248,7 +248,8 @@ func TestSchemaDefaults(t *testing.T) {
 		{"remoteJwks", "refresh_interval"}: DefaultRefreshInterval, {"remoteJwks", "timeout"}: DefaultTimeout,
 		{"remoteJwks", "refetch_min_interval"}: DefaultRefetchMinInterval, {"remoteJwks", "backoff_base_interval"}: DefaultBackoffBaseInterval,
 		{"remoteJwks", "backoff_max_interval"}: DefaultBackoffMaxInterval, {"provider", "clock_skew"}: DefaultClockSkew,
-		{"limits", "pending_timeout"}:      DefaultPendingTimeout,
+		{"limits", "pending_timeout"}:     DefaultPendingTimeout,
+		{"discovery", "refresh_interval"}: DefaultRefreshInterval, {"discovery", "timeout"}: DefaultTimeout,
 		{"revocation", "refresh_interval"}: DefaultRevocationRefresh, {"revocation", "timeout"}: DefaultRevocationTimeout,
 	}
 	for k, want := range durations {

@@ -9,14 +9,21 @@ package filter
 
 import "github.com/jwtguard/jwtguard/internal/abi"
 
-// adopt installs the published document when the schedule says it changed.
+// adopt installs the published document when the schedule says it changed, and only the
+// record of the version the schedule names (issue 15, defect 2): a record of another version
+// is one being published (newer: the schedule does not say so yet) and is left for the next
+// tick or request. A publisher that died between its two steps leaves a newer record the
+// schedule never names; the next publication replaces it.
 func (f *fetcher[T]) adopt(s fetchSchedule) {
-	if s.version == 0 || s.version == f.version {
+	if f.idle() || s.version == 0 || s.version == f.version {
 		return
 	}
 	rec, ok := f.readRecord()
 	if !ok {
 		f.version = s.version // unreadable: do not retry it on every tick
+		return
+	}
+	if rec.version != s.version {
 		return
 	}
 	doc, err := f.spec.parse(rec.body, false)

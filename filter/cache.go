@@ -30,6 +30,9 @@ type verifiedToken struct {
 	// against, and revIDs what a check needs (revocation.go); zero without revocation.
 	revGeneration uint32
 	revIDs        revocationIDs
+	// rejection, in the cache of rejected tokens only (pluginState.rejected), is why a token
+	// whose signature verified was refused on its claims (verify.go).
+	rejection jwtverify.Reason
 }
 
 // payloadSpan is [start, end) of a compact JWS's payload segment (RFC 7515 §7.1); zero

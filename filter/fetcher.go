@@ -36,6 +36,7 @@ import (
 //	f.adoptShared() bool                 // adopt a document another VM published since
 //	f.schedule()                         // the proxy-wide schedule, read from shared data
 //	f.version, f.fetchedAt               // the document in use in this VM (version 0: none)
+//	f.confirmedAt(schedule)              // when the server last vouched for it (200 or 304)
 //
 // and the spec's callbacks parse (validate a body: from a fetch, or a record being adopted),
 // install (make a parsed document the one in use in this VM) and settled (an attempt ended:
@@ -56,6 +57,24 @@ type fetcher[T any] struct {
 
 	vmNonce uint64           // tells this VM's lease from other VMs'
 	now     func() time.Time // the host's clock
+
+	// interleave, nil outside tests, is called at the points where another VM's thread may
+	// run between two shared-data operations of this one (Envoy runs worker VMs on separate
+	// threads; proxytest is single-threaded), so that tests make those interleavings
+	// explicit: interleaveScheduleRead (updateSchedule read the schedule, not written yet),
+	// interleavePublish (between the two steps of publishing a document).
+	interleave func(point string)
+}
+
+const (
+	interleaveScheduleRead = "schedule-read"
+	interleavePublish      = "publish"
+)
+
+func (f *fetcher[T]) at(point string) {
+	if f.interleave != nil {
+		f.interleave(point)
+	}
 }
 
 // fetchSpec describes one remote document.
@@ -70,9 +89,8 @@ type fetchSpec[T any] struct {
 	backoffBase, backoffMax  time.Duration
 	maxBytes                 int
 
-	// sharedKey names the document in shared data: VMs and plugins whose specs give the same
-	// key share one schedule and one record (so it must identify the document, e.g. its
-	// cluster, authority and path).
+	// sharedKey names the document in shared data, made of what, cluster, authority and
+	// path: VMs and plugins fetching the same document share one schedule and one record.
 	sharedKey string
 	counters  fetchCounters
 
@@ -82,6 +100,10 @@ type fetchSpec[T any] struct {
 	parse func(body []byte, fetched bool) (T, error)
 	// install makes doc the document in use in this VM.
 	install func(doc T)
+	// inUse says, for the log line of a failed or refused fetch, what this VM uses instead
+	// of the document it did not get (issue 15, defect 4: say what is true, e.g. that there
+	// is nothing yet).
+	inUse func() string
 	// settled is called after every attempt ends (new document, 304, or failure) on the VM
 	// that made it, with the schedule as that attempt left it.
 	settled func(s fetchSchedule, now time.Time)
@@ -92,15 +114,28 @@ type fetchCounters struct {
 	dispatched, succeeded, failed abi.Counter
 }
 
+// newFetcher makes the fetcher of spec. A spec without a cluster makes an idle fetcher (it
+// fetches and adopts nothing) until retarget gives it one: the keys of a discovery provider
+// before its discovery document is known.
 func newFetcher[T any](spec fetchSpec[T], vmNonce uint64, now func() time.Time) *fetcher[T] {
-	return &fetcher[T]{
-		spec:        spec,
-		scheduleKey: "jwtguard.schedule." + spec.sharedKey,
-		recordKey:   "jwtguard.doc." + spec.sharedKey,
-		vmNonce:     vmNonce,
-		now:         now,
-	}
+	f := &fetcher[T]{spec: spec, vmNonce: vmNonce, now: now}
+	f.retarget(spec.cluster, spec.authority, spec.path)
+	return f
 }
+
+// retarget points the fetcher at another document (a discovery document named a new
+// jwks_uri). The document in use stays in use (last good) until one is fetched or adopted
+// from the new place, which is shared under its own keys.
+func (f *fetcher[T]) retarget(cluster, authority, path string) {
+	f.spec.cluster, f.spec.authority, f.spec.path = cluster, authority, path
+	f.spec.sharedKey = f.spec.what + "|" + cluster + "|" + authority + "|" + path
+	f.scheduleKey = "jwtguard.schedule." + f.spec.sharedKey
+	f.recordKey = "jwtguard.doc." + f.spec.sharedKey
+	f.version, f.inFlightUntil = 0, 0
+}
+
+// idle reports whether the fetcher has nowhere to fetch from yet.
+func (f *fetcher[T]) idle() bool { return f.spec.cluster == "" }
 
 // leaseMargin is added to the fetch timeout for a lease: Envoy answers a timed-out call
 // with a synthesized 504 after the timeout, so the lease outlives the call.
@@ -109,6 +144,9 @@ const leaseMargin = time.Second
 // tick is the fetcher's part of OnTick: adopt what another VM published, then fetch if due.
 // It returns the schedule it read, for the caller's own deadlines.
 func (f *fetcher[T]) tick(now time.Time, force bool) fetchSchedule {
+	if f.idle() {
+		return fetchSchedule{}
+	}
 	s := f.schedule()
 	f.adopt(s)
 	f.maybeFetch(now, force)
@@ -118,7 +156,7 @@ func (f *fetcher[T]) tick(now time.Time, force bool) fetchSchedule {
 // maybeFetch starts a fetch from this VM if one is due and no other VM holds the lease.
 // force makes it due now (unknown kid, or a document needed by a waiting request).
 func (f *fetcher[T]) maybeFetch(now time.Time, force bool) {
-	if now.UnixNano() < f.inFlightUntil {
+	if f.idle() || now.UnixNano() < f.inFlightUntil {
 		return
 	}
 	s, cas, exists := f.readSchedule()
@@ -152,9 +190,9 @@ func (f *fetcher[T]) dispatch(s fetchSchedule, now time.Time) {
 		{":method", "GET"}, {":path", f.spec.path}, {":authority", f.spec.authority},
 		{"accept", f.spec.accept}, {"user-agent", "jwtguard"},
 	}
-	sentETag := ""
+	var sent docRecord // the record whose ETag is sent; version 0: none
 	if rec, ok := f.readRecord(); ok && rec.version == s.version && rec.etag != "" {
-		sentETag = rec.etag
+		sent = docRecord{version: rec.version, etag: rec.etag}
 		headers = append(headers, [2]string{"if-none-match", rec.etag})
 	}
 	timeout := uint32(f.spec.timeout / time.Millisecond)
@@ -162,7 +200,7 @@ func (f *fetcher[T]) dispatch(s fetchSchedule, now time.Time) {
 		timeout = 1 // 0 would mean no timeout at all in Envoy
 	}
 	if _, err := abi.DispatchHttpCall(f.spec.cluster, headers, nil, nil, timeout, func(numHeaders, bodySize, _ int) {
-		f.onResponse(numHeaders, bodySize, sentETag)
+		f.onResponse(numHeaders, bodySize, sent.version)
 	}); err != nil {
 		// Unknown cluster or missing pseudo-headers: a configuration the proxy does not
 		// support. Count it as a failed attempt so that backoff applies and waiters are
@@ -175,8 +213,9 @@ func (f *fetcher[T]) dispatch(s fetchSchedule, now time.Time) {
 	f.spec.counters.dispatched.Increment(1)
 }
 
-// onResponse handles the answer.
-func (f *fetcher[T]) onResponse(numHeaders, bodySize int, sentETag string) {
+// onResponse handles the answer; sentVersion is the version whose ETag the request sent (0:
+// none, so a 304 confirms nothing).
+func (f *fetcher[T]) onResponse(numHeaders, bodySize int, sentVersion int64) {
 	f.inFlightUntil = 0
 	now := f.now()
 	var status, etag string
@@ -196,8 +235,8 @@ func (f *fetcher[T]) onResponse(numHeaders, bodySize int, sentETag string) {
 	case numHeaders == 0:
 		f.failed(now, "reset")
 		return
-	case status == "304" && sentETag != "":
-		f.notModified(now)
+	case status == "304" && sentVersion != 0:
+		f.notModified(now, sentVersion)
 		return
 	case status != "200":
 		f.failed(now, "status_"+status)
@@ -221,43 +260,82 @@ func (f *fetcher[T]) onResponse(numHeaders, bodySize int, sentETag string) {
 }
 
 func (f *fetcher[T]) logRefused(err error) {
-	msg := "jwtguard: " + f.spec.owner + ": " + f.spec.what + " refused: " + err.Error()
-	if f.version != 0 {
-		msg += "; the " + f.spec.what + " in use is kept"
-	}
-	abi.LogWarn(msg)
+	abi.LogWarn("jwtguard: " + f.spec.owner + ": " + f.spec.what + " refused: " + err.Error() + "; " + f.spec.inUse())
 }
 
 // succeeded publishes a new document and installs it here.
 func (f *fetcher[T]) succeeded(doc T, body []byte, etag string, now time.Time) {
-	s, _ := f.updateSchedule(func(s *fetchSchedule) {
+	f.spec.counters.succeeded.Increment(1)
+	s, ok := f.publish(body, etag, now)
+	f.spec.install(doc)
+	if ok {
+		f.version, f.fetchedAt = s.version, now
+	} else {
+		// The document is good, so this VM uses it; the others keep theirs until the next
+		// fetch. f.version stays: it names the published document this VM last had, and
+		// adopt will replace this one as soon as a newer one is published.
+		f.fetchedAt = now
+		s = f.unrecorded("publish the fetched " + f.spec.what)
+	}
+	f.spec.settled(s, now)
+}
+
+// publish stores the record, then tells the schedule (issue 15, defect 2). The record carries
+// its version and is written first, so a VM that reads the schedule's new version finds the
+// record of that version; one that reads the record in between sees a version the schedule
+// does not name yet and ignores it (adopt). A failed schedule write (another VM wrote it
+// between read and write) is retried with the record rewritten under the next version.
+func (f *fetcher[T]) publish(body []byte, etag string, now time.Time) (fetchSchedule, bool) {
+	for i := 0; i < 4; i++ {
+		s, cas, _ := f.readSchedule()
+		f.at(interleaveScheduleRead)
 		s.version++
 		s.attempts++
 		s.failures = 0
 		s.leaseUntil = 0
 		s.confirmed = now.UnixNano()
 		s.next = now.Add(f.spec.refreshInterval).UnixNano()
-	})
-	if err := storeShared(f.recordKey, encodeRecord(docRecord{version: s.version, fetchedAt: now, etag: etag, body: body})); err != nil {
-		abi.LogError("jwtguard: " + f.spec.owner + ": cannot share the fetched " + f.spec.what + ": " + err.Error())
+		rec := encodeRecord(docRecord{version: s.version, fetchedAt: now, etag: etag, body: body})
+		if err := storeShared(f.recordKey, rec); err != nil {
+			return fetchSchedule{}, false
+		}
+		f.at(interleavePublish)
+		if abi.SetSharedData(f.scheduleKey, s.encode(), cas) == nil {
+			return s, true
+		}
 	}
-	f.spec.counters.succeeded.Increment(1)
-	f.spec.install(doc)
-	f.version, f.fetchedAt = s.version, now
-	f.spec.settled(s, now)
+	return fetchSchedule{}, false
+}
+
+// unrecorded is the schedule to settle waiters with when this VM could not write the
+// schedule after an attempt (issue 15, defect 3: other VMs kept writing it between every
+// read and write): the stored schedule with this attempt counted, so that the requests this
+// VM holds learn that an attempt ended. The lease this VM took simply expires.
+func (f *fetcher[T]) unrecorded(what string) fetchSchedule {
+	abi.LogError("jwtguard: " + f.spec.owner + ": cannot " + what + ": shared data kept changing under concurrent writers; the next attempt follows when this VM's lease expires")
+	s := f.schedule()
+	s.attempts++
+	return s
 }
 
 // notModified: the IdP confirmed the published document (304 to our If-None-Match). It is an
 // attempt that succeeded: backoff resets and the next fetch is a refresh interval away.
-func (f *fetcher[T]) notModified(now time.Time) {
-	s, _ := f.updateSchedule(func(s *fetchSchedule) {
+// A document published meanwhile by another VM (whose lease outlived this fetch's) is not
+// the one confirmed: it keeps its own confirmation time.
+func (f *fetcher[T]) notModified(now time.Time, sentVersion int64) {
+	f.spec.counters.succeeded.Increment(1)
+	s, ok := f.updateSchedule(func(s *fetchSchedule) {
 		s.attempts++
 		s.failures = 0
 		s.leaseUntil = 0
-		s.confirmed = now.UnixNano()
+		if s.version == sentVersion {
+			s.confirmed = now.UnixNano()
+		}
 		s.next = now.Add(f.spec.refreshInterval).UnixNano()
 	})
-	f.spec.counters.succeeded.Increment(1)
+	if !ok {
+		s = f.unrecorded("record that the " + f.spec.what + " is not modified")
+	}
 	f.adopt(s) // this VM may not have adopted the published document yet
 	f.spec.settled(s, now)
 }
@@ -265,13 +343,16 @@ func (f *fetcher[T]) notModified(now time.Time) {
 // failed records a failed attempt and backs off.
 func (f *fetcher[T]) failed(now time.Time, why string) {
 	f.spec.counters.failed.Increment(1)
-	abi.LogWarn("jwtguard: " + f.spec.owner + ": " + f.spec.what + " fetch failed (" + why + "); the " + f.spec.what + " in use, if any, is kept")
-	s, _ := f.updateSchedule(func(s *fetchSchedule) {
+	abi.LogWarn("jwtguard: " + f.spec.owner + ": " + f.spec.what + " fetch failed (" + why + "); " + f.spec.inUse())
+	s, ok := f.updateSchedule(func(s *fetchSchedule) {
 		s.attempts++
 		s.failures++
 		s.leaseUntil = 0
 		s.next = now.Add(backoff(s.failures, f.spec.backoffBase, f.spec.backoffMax, f.spec.refreshInterval)).UnixNano()
 	})
+	if !ok {
+		s = f.unrecorded("record the failed " + f.spec.what + " fetch")
+	}
 	f.spec.settled(s, now)
 }
 
@@ -291,6 +372,15 @@ func backoff(failures int64, base, max, refresh time.Duration) time.Duration {
 	}
 	half := int64(d / 2)
 	return time.Duration(half + rand.Int64N(half+1))
+}
+
+// confirmedAt is when the server last vouched for the document in use: its fetch, or a later
+// 304 (s.confirmed) while it is still the published version. Zero: no document.
+func (f *fetcher[T]) confirmedAt(s fetchSchedule) time.Time {
+	if f.version != 0 && s.version == f.version && s.confirmed > f.fetchedAt.UnixNano() {
+		return time.Unix(0, s.confirmed)
+	}
+	return f.fetchedAt
 }
 
 // validETag returns etag if it can be stored and sent back as If-None-Match: an entity-tag

@@ -31,16 +31,29 @@ func newTestClock() *testClock               { return &testClock{t: time.Unix(1_
 
 // harness runs the filter under the SDK's proxytest emulator.
 type harness struct {
-	t     testing.TB
-	host  proxytest.HostEmulator
-	clock *testClock
+	t      testing.TB
+	host   proxytest.HostEmulator
+	clock  *testClock
+	plugin *pluginState // the root context the host started
+}
+
+// capturingVM keeps the plugin context it creates, so that tests can reach the VM's state.
+type capturingVM struct {
+	*vmContext
+	plugin *pluginState
+}
+
+func (c *capturingVM) NewPluginContext(id uint32) types.PluginContext {
+	c.plugin = c.vmContext.NewPluginContext(id).(*pluginState)
+	return c.plugin
 }
 
 func newHarness(t testing.TB, config string) *harness {
 	t.Helper()
 	clock := newTestClock()
+	vm := &capturingVM{vmContext: &vmContext{now: clock.now}}
 	opt := proxytest.NewEmulatorOption().
-		WithVMContext(&vmContext{now: clock.now}).
+		WithVMContext(vm).
 		WithPluginConfiguration([]byte(config))
 	host, release := proxytest.NewHostEmulator(opt)
 	t.Cleanup(release)
@@ -48,6 +61,7 @@ func newHarness(t testing.TB, config string) *harness {
 	if st := host.StartPlugin(); st != types.OnPluginStartStatusOK {
 		t.Fatalf("plugin did not start: %v; critical logs: %q", st, host.GetCriticalLogs())
 	}
+	h.plugin = vm.plugin
 	return h
 }
 
@@ -87,6 +101,11 @@ func remoteConfig() string {
   },
   "rules": [{"match": {"prefix": "/"}, "require": {}}]
 }`
+}
+
+// remoteConfigWith is remoteConfig with more remote_jwks members (extra starts with a comma).
+func remoteConfigWith(extra string) string {
+	return strings.Replace(remoteConfig(), `"refetch_min_interval": "30s"`, `"refetch_min_interval": "30s"`+extra, 1)
 }
 
 // claims returns valid claims at the harness clock, with overrides (nil deletes).

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"math"
 	"time"
 )
 
@@ -19,6 +20,10 @@ type heldRequest struct {
 	deadline     time.Time
 	version      int64 // the version of the awaited document (keys or revocation list) when held
 	attemptsSeen int64 // fetch attempts of that document completed when held
+	// kidFetchAt, for a request held for an unknown kid while the refetch rate limit is in
+	// force, is when the fetch it waits for may start (the end of the rate-limit window, or
+	// the scheduled refresh); zero otherwise. The tick starts that fetch (kidRefetchDue).
+	kidFetchAt time.Time
 }
 
 // settleHeld answers the held requests of p that can be answered now: those whose keys
@@ -35,7 +40,7 @@ func (pl *pluginState) settleRevocationHeld(p *providerState, s fetchSchedule, n
 
 // settle resumes the requests of held that can be answered now, given the awaited
 // document's current version and schedule, and returns those still waiting. A resumed
-// request is verified again and is never held a second time.
+// request is verified again.
 func (pl *pluginState) settle(held []*heldRequest, version int64, s fetchSchedule, now time.Time) []*heldRequest {
 	if len(held) == 0 {
 		return held
@@ -59,25 +64,32 @@ func (pl *pluginState) settle(held []*heldRequest, version int64, s fetchSchedul
 }
 
 // hold pauses the current stream until keys for p change or a fetch attempt ends.
-func (pl *pluginState) hold(st *stream, p *providerState, now time.Time) bool {
-	return pl.holdOn(&p.held, st, p.jwks.schedule(), p.keysVersion(), now)
+// kidFetchAt is the time of the fetch an unknown kid waits for, zero if none is awaited.
+func (pl *pluginState) hold(st *stream, p *providerState, now, kidFetchAt time.Time) bool {
+	return pl.holdOn(&p.held, st, p.jwks.schedule(), p.keysVersion(), now, kidFetchAt)
 }
 
 // holdForRevocation pauses the current stream until p's revocation list arrives or a fetch
 // attempt ends (on_unavailable deny).
 func (pl *pluginState) holdForRevocation(st *stream, p *providerState, now time.Time) bool {
-	return pl.holdOn(&p.rev.held, st, p.rev.fetcher.schedule(), p.rev.fetcher.version, now)
+	return pl.holdOn(&p.rev.held, st, p.rev.fetcher.schedule(), p.rev.fetcher.version, now, time.Time{})
 }
 
-func (pl *pluginState) holdOn(list *[]*heldRequest, st *stream, s fetchSchedule, version int64, now time.Time) bool {
+func (pl *pluginState) holdOn(list *[]*heldRequest, st *stream, s fetchSchedule, version int64, now, kidFetchAt time.Time) bool {
 	if pl.heldCount >= pl.cfg.Limits.MaxPendingRequests {
 		return false
 	}
-	h := &heldRequest{stream: st, deadline: now.Add(pl.cfg.Limits.PendingTimeout), version: version, attemptsSeen: s.attempts}
+	h := &heldRequest{stream: st, deadline: now.Add(pl.cfg.Limits.PendingTimeout), version: version, attemptsSeen: s.attempts, kidFetchAt: kidFetchAt}
 	*list = append(*list, h)
 	st.held = h
 	pl.heldCount++
 	return true
+}
+
+// answerHeld answers every request p holds: an attempt they waited for ended (a discovery
+// document that could not be had, so no keys can follow).
+func (pl *pluginState) answerHeld(p *providerState, now time.Time) {
+	pl.settleHeld(p, fetchSchedule{attempts: math.MaxInt64}, now)
 }
 
 // release forgets a held request whose client went away (OnHttpStreamDone).
@@ -99,17 +111,60 @@ func (pl *pluginState) release(h *heldRequest) {
 	}
 }
 
+// Unknown kid (issue 15). A token whose kid the keys lack may announce a rotation the refresh
+// has not seen yet, so it triggers a refetch — at most one per refetch_min_interval across the
+// proxy, so that a stream of forged kids cannot become a stream of fetches. A forged kid must
+// not, however, turn the next real rotation into refetch_min_interval of 401s: a token whose
+// kid is unknown while the rate limit is in force is held until the next fetch that will
+// happen (the end of the rate-limit window or the scheduled refresh, whichever is first), if
+// that fetch starts within limits.pending_timeout, and verified again when it ends. Only when
+// no fetch can happen in time is it refused at once (unknown_kid).
+
+// kidFetch says when a fetch that may bring an unknown kid will start: now when the rate
+// limit allows a refetch (recorded, and forced: the caller starts it), or the earlier of the
+// window's end and the scheduled refresh; ok is false when that is past pending_timeout.
+func (pl *pluginState) kidFetch(p *providerState, now time.Time) (at time.Time, force, ok bool) {
+	s := p.jwks.schedule()
+	if now.UnixNano() < s.leaseUntil {
+		return now, false, true // a fetch is under way; it may well bring the kid
+	}
+	windowEnd := s.lastKidRefetch + int64(p.refetchMin)
+	if now.UnixNano() >= windowEnd {
+		if !pl.mayRefetchForKid(p, now) {
+			return time.Time{}, false, false
+		}
+		return now, true, true
+	}
+	at = time.Unix(0, min(windowEnd, max(s.next, now.UnixNano())))
+	if at.Sub(now) > pl.cfg.Limits.PendingTimeout {
+		return time.Time{}, false, false
+	}
+	return at, false, true
+}
+
+// kidRefetchDue reports whether a request of p held for an unknown kid waits for the end of a
+// rate-limit window that has come; the tick then makes the refetch (recorded like any
+// unknown-kid refetch, so the rate limit still holds proxy-wide).
+func (pl *pluginState) kidRefetchDue(p *providerState, now time.Time) bool {
+	for _, h := range p.held {
+		if !h.kidFetchAt.IsZero() && !now.Before(h.kidFetchAt) {
+			return pl.mayRefetchForKid(p, now)
+		}
+	}
+	return false
+}
+
 // mayRefetchForKid reports whether an unknown kid may trigger a refetch now (at most once per
 // refetch interval across the proxy), and if so records it and makes the fetch due.
 func (pl *pluginState) mayRefetchForKid(p *providerState, now time.Time) bool {
-	if p.jwks == nil {
+	if p.jwks.idle() {
 		return false
 	}
 	s := p.jwks.schedule()
 	if now.UnixNano() < s.leaseUntil {
-		return true // a fetch is under way; it may well bring the kid
+		return true
 	}
-	if now.UnixNano()-s.lastKidRefetch < int64(p.cfg.Remote.RefetchMinInterval) {
+	if now.UnixNano()-s.lastKidRefetch < int64(p.refetchMin) {
 		return false
 	}
 	_, ok := p.jwks.updateSchedule(func(s *fetchSchedule) {

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +61,95 @@ func TestHeldRequestTimesOut(t *testing.T) {
 	h.host.Tick()
 	if g, _ := h.host.GetGaugeMetric("jwtguard.held_requests"); g != 0 {
 		t.Fatalf("held_requests gauge = %d after the answer, want 0", g)
+	}
+}
+
+// withLimits adds a limits object to a configuration.
+func withLimits(config, limits string) string {
+	return strings.Replace(config, `"rules":`, `"limits": `+limits+`, "rules":`, 1)
+}
+
+// Issue 15: a forged kid spends the one refetch allowed per refetch_min_interval; a token of
+// a key the IdP publishes right after must not be refused until the window ends. It is held
+// until the next fetch that will happen — the window's end or the scheduled refresh, whichever
+// is first — when that falls within pending_timeout, and refused at once otherwise.
+func TestForgedKidDoesNotBlockTheNextRotation(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		config    string
+		fetchIn   time.Duration // when the awaited fetch goes out after the rotated token; 0: refused at once
+		published bool          // the fetch brings the rotated key
+	}{
+		{"window and refresh past pending_timeout", remoteConfig(), 0, true},
+		{"refetch window 5s", strings.Replace(remoteConfig(), `"refetch_min_interval": "30s"`, `"refetch_min_interval": "5s"`, 1), 3 * time.Second, true},
+		{"scheduled refresh first", strings.Replace(remoteConfig(), `"refresh_interval": "300s"`, `"refresh_interval": "8s"`, 1), 6 * time.Second, true},
+		{"fetch does not bring the kid", strings.Replace(remoteConfig(), `"refetch_min_interval": "30s"`, `"refetch_min_interval": "5s"`, 1), 3 * time.Second, false},
+		{"no fetch within pending_timeout", withLimits(strings.Replace(remoteConfig(), `"refetch_min_interval": "30s"`, `"refetch_min_interval": "5s"`, 1), `{"pending_timeout": "2s"}`), 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, tc.config)
+			h.host.Tick()
+			h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.RSA))
+			forged, _ := h.request("GET", "/x", bearer(h.token(testKeys.EC, nil))) // a kid the IdP never publishes
+			h.answerFetch(h.requireFetch(2, forged), "200", mint.JWKS(testKeys.RSA))
+			if r := h.reply(forged); r == nil || r.body["reason"] != "unknown_kid" {
+				t.Fatalf("forged kid: %+v, want 401 unknown_kid", r)
+			}
+			// Two seconds later the IdP rotates to rsa-2 and a client presents a token of it.
+			h.clock.advance(2 * time.Second)
+			id, action := h.request("GET", "/x", bearer(h.token(testKeys.RSA2, nil)))
+			if tc.fetchIn == 0 {
+				if r := h.reply(id); action != types.ActionPause || r == nil || r.body["reason"] != "unknown_kid" {
+					t.Fatalf("no fetch can come in time: %v %+v, want 401 unknown_kid at once", action, r)
+				}
+				if n := len(h.callouts(forged, id)); n != 2 {
+					t.Fatalf("%d fetches, want 2", n)
+				}
+				return
+			}
+			if action != types.ActionPause || h.reply(id) != nil {
+				t.Fatalf("rotated kid within reach of the next fetch: %v %+v, want held", action, h.reply(id))
+			}
+			// Tick until just before the awaited fetch: none may go out early (rate limit).
+			for elapsed := time.Duration(0); elapsed+250*time.Millisecond < tc.fetchIn; elapsed += 250 * time.Millisecond {
+				h.clock.advance(250 * time.Millisecond)
+				h.host.Tick()
+			}
+			if n := len(h.callouts(forged, id)); n != 2 {
+				t.Fatalf("%d fetches before the awaited one, want 2", n)
+			}
+			h.clock.advance(250 * time.Millisecond)
+			h.host.Tick()
+			c := h.requireFetch(3, forged, id)
+			keys := mint.JWKS(testKeys.RSA)
+			if tc.published {
+				keys = mint.JWKS(testKeys.RSA, testKeys.RSA2)
+			}
+			h.answerFetch(c, "200", keys)
+			got, r := h.host.GetCurrentHttpStreamAction(id), h.reply(id)
+			if tc.published && (got != types.ActionContinue || r != nil) {
+				t.Fatalf("held rotated token after the fetch: %v %+v, want let through", got, r)
+			}
+			if !tc.published && (r == nil || r.body["reason"] != "unknown_kid") {
+				t.Fatalf("held token whose kid the fetch did not bring: %+v, want 401 unknown_kid", r)
+			}
+		})
+	}
+}
+
+// Requests held for an unknown kid count against max_pending_requests like any held request.
+func TestHeldForUnknownKidBoundedByMaxPending(t *testing.T) {
+	h := newHarness(t, withLimits(strings.Replace(remoteConfig(), `"refetch_min_interval": "30s"`, `"refetch_min_interval": "5s"`, 1), `{"max_pending_requests": 1}`))
+	h.host.Tick()
+	h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.RSA))
+	forged, _ := h.request("GET", "/x", bearer(h.token(testKeys.EC, nil)))
+	h.answerFetch(h.requireFetch(2, forged), "200", mint.JWKS(testKeys.RSA))
+	first, a1 := h.request("GET", "/x", bearer(h.token(testKeys.RSA2, nil)))
+	second, a2 := h.request("GET", "/x", bearer(h.token(testKeys.RSA2, map[string]any{"sub": "bob"})))
+	if a1 != types.ActionPause || h.reply(first) != nil {
+		t.Fatalf("first rotated token not held: %v %+v", a1, h.reply(first))
+	}
+	if r := h.reply(second); a2 != types.ActionPause || r == nil || r.body["reason"] != "unknown_kid" {
+		t.Fatalf("second rotated token beyond max_pending_requests 1: %v %+v, want 401 unknown_kid", a2, r)
 	}
 }

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,4 +221,139 @@ func TestHeapGaugeReportsTheVMsShareOnce(t *testing.T) {
 	if g <= 0 || uint64(g) > 2*ms.HeapAlloc+1<<20 {
 		t.Fatalf("jwtguard.vm.heap_live_bytes = %d after 5 ticks, want this process's heap (%d) counted once", g, ms.HeapAlloc)
 	}
+}
+
+// One row per remote_jwks field of config/REFERENCE.md: each changes what the plugin does.
+func init() {
+	const prefix = "providers.<name>.remote_jwks."
+	// remoteWith is remoteConfig with one remote_jwks member replaced or added.
+	remoteWith := func(old, new string) string {
+		if old == "" {
+			return remoteConfigWith(", " + new)
+		}
+		return strings.Replace(remoteConfig(), old, new, 1)
+	}
+	firstFetch := func(t *testing.T, config string) proxytest.HttpCalloutAttribute {
+		h := newHarness(t, config)
+		h.host.Tick()
+		cs := h.callouts()
+		if len(cs) != 1 {
+			t.Fatalf("%d fetches on the first tick, want 1", len(cs))
+		}
+		return cs[0]
+	}
+	// fetchesAfter answers the first fetch with status, moves the clock by d and ticks, and
+	// returns how many fetches went out in all.
+	fetchesAfter := func(t *testing.T, config, status string, d time.Duration) int {
+		h := newHarness(t, config)
+		h.host.Tick()
+		h.answerFetch(h.requireFetch(1), status, mint.JWKS(testKeys.RSA))
+		h.clock.advance(d)
+		h.host.Tick()
+		return len(h.callouts())
+	}
+	fieldCases = append(fieldCases,
+		fieldCase{field: prefix + "cluster", run: func(t *testing.T) {
+			if c := firstFetch(t, remoteWith(`"cluster": "idp"`, `"cluster": "outbound|443||idp.example.com"`)); c.Upstream != "outbound|443||idp.example.com" {
+				t.Fatalf("fetched from cluster %q", c.Upstream)
+			}
+		}},
+		fieldCase{field: prefix + "authority", run: func(t *testing.T) {
+			c := firstFetch(t, remoteWith(`"authority": "idp.example.com"`, `"authority": "login.example.com:8443"`))
+			if a, _ := header(c.Headers, ":authority"); a != "login.example.com:8443" {
+				t.Fatalf(":authority %q", a)
+			}
+		}},
+		fieldCase{field: prefix + "path", run: func(t *testing.T) {
+			c := firstFetch(t, remoteWith(`"path": "`+jwksPath+`"`, `"path": "/keys?v=2"`))
+			if p, _ := header(c.Headers, ":path"); p != "/keys?v=2" {
+				t.Fatalf(":path %q", p)
+			}
+		}},
+		fieldCase{field: prefix + "refresh_interval", run: func(t *testing.T) {
+			for _, tc := range []struct {
+				config string
+				want   int
+			}{{remoteConfig(), 1}, {remoteWith(`"refresh_interval": "300s"`, `"refresh_interval": "20s"`), 2}} {
+				t.Run(strconv.Itoa(tc.want), func(t *testing.T) {
+					if n := fetchesAfter(t, tc.config, "200", 21*time.Second); n != tc.want {
+						t.Fatalf("%d fetches 21s after a success, want %d", n, tc.want)
+					}
+				})
+			}
+		}},
+		fieldCase{field: prefix + "timeout", run: func(t *testing.T) {
+			// An unanswered fetch holds its lease for timeout + 1s; then the next tick fetches again.
+			for _, tc := range []struct {
+				config string
+				want   int
+			}{{remoteConfig(), 1}, {remoteWith(`"timeout": "5s"`, `"timeout": "1s"`), 2}} {
+				t.Run(strconv.Itoa(tc.want), func(t *testing.T) {
+					h := newHarness(t, tc.config)
+					id, _ := h.request("GET", "/x", bearer(h.token(testKeys.RSA, nil)))
+					h.host.CompleteHttpContext(id)
+					h.clock.advance(2500 * time.Millisecond)
+					h.host.Tick()
+					if n := len(h.callouts(id)); n != tc.want {
+						t.Fatalf("%d fetches 2.5s after a lost one, want %d", n, tc.want)
+					}
+				})
+			}
+		}},
+		fieldCase{field: prefix + "refetch_min_interval", run: func(t *testing.T) {
+			// A second unknown kid 10s after the first refetches only if the interval is shorter.
+			for _, tc := range []struct {
+				config string
+				want   int
+			}{{remoteConfig(), 2}, {remoteWith(`"refetch_min_interval": "30s"`, `"refetch_min_interval": "5s"`), 3}} {
+				t.Run(strconv.Itoa(tc.want), func(t *testing.T) {
+					h := newHarness(t, tc.config)
+					h.host.Tick()
+					h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.RSA))
+					forged := h.token(testKeys.EC, nil)
+					id, _ := h.request("GET", "/x", bearer(forged))
+					h.answerFetch(h.requireFetch(2, id), "200", mint.JWKS(testKeys.RSA))
+					h.clock.advance(10 * time.Second)
+					id2, _ := h.request("GET", "/x", bearer(forged))
+					if n := len(h.callouts(id, id2)); n != tc.want {
+						t.Fatalf("%d fetches, want %d", n, tc.want)
+					}
+				})
+			}
+		}},
+		fieldCase{field: prefix + "backoff_base_interval", run: func(t *testing.T) {
+			// After one failure the retry waits between half and all of the base.
+			for _, tc := range []struct {
+				config string
+				want   int
+			}{{remoteConfig(), 1}, {remoteWith("", `"backoff_base_interval": "100ms"`), 2}} {
+				t.Run(strconv.Itoa(tc.want), func(t *testing.T) {
+					if n := fetchesAfter(t, tc.config, "503", 150*time.Millisecond); n != tc.want {
+						t.Fatalf("%d fetches 150ms after a failure, want %d", n, tc.want)
+					}
+				})
+			}
+		}},
+		fieldCase{field: prefix + "backoff_max_interval", run: func(t *testing.T) {
+			// Six failures in a row: the seventh attempt comes within the cap.
+			for _, tc := range []struct {
+				config string
+				want   bool
+			}{{remoteConfig(), false}, {remoteWith("", `"backoff_max_interval": "2s"`), true}} {
+				t.Run(strconv.FormatBool(tc.want), func(t *testing.T) {
+					h := newHarness(t, tc.config)
+					for i := 1; i <= 6; i++ {
+						h.host.Tick()
+						h.answerFetch(h.requireFetch(i), "503", nil)
+						h.clock.advance(time.Minute)
+					}
+					h.clock.advance(-time.Minute + 2*time.Second)
+					h.host.Tick()
+					if got := len(h.callouts()) == 7; got != tc.want {
+						t.Fatalf("seventh attempt within 2s of the sixth failure: %v, want %v", got, tc.want)
+					}
+				})
+			}
+		}},
+	)
 }

@@ -34,6 +34,10 @@ type metrics struct {
 	revFetches          abi.Counter // revocation list fetches (revocation.go)
 	revFetchOK          abi.Counter
 	revFetchFailed      abi.Counter
+	discoveryFetches    abi.Counter
+	discoveryOK         abi.Counter
+	discoveryFailed     abi.Counter
+	discoveryRefusedBy  map[string]abi.Counter
 	held, cacheEntries  sharedGauge
 	heapBytes           sharedGauge
 	rejectedByReason    map[string]abi.Counter
@@ -57,6 +61,7 @@ const (
 	metricRevocationAge       = "jwtguard.revocation.list_age_seconds"
 	metricReasonPart          = ".reason."
 	metricProviderPart        = ".provider."
+	metricDiscRefused         = "jwtguard.discovery.refused"
 )
 
 // sharedGauge is a proxy-wide total of which each VM knows only its own share: Envoy's
@@ -82,6 +87,10 @@ func defineMetrics(providers []string) metrics {
 		revFetches:         abi.DefineCounter("jwtguard.revocation.fetch"),
 		revFetchOK:         abi.DefineCounter("jwtguard.revocation.fetch_success"),
 		revFetchFailed:     abi.DefineCounter("jwtguard.revocation.fetch_failure"),
+		discoveryFetches:   abi.DefineCounter("jwtguard.discovery.fetch"),
+		discoveryOK:        abi.DefineCounter("jwtguard.discovery.fetch_success"),
+		discoveryFailed:    abi.DefineCounter("jwtguard.discovery.fetch_failure"),
+		discoveryRefusedBy: map[string]abi.Counter{},
 		held:               sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
 		cacheEntries:       sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
 		heapBytes:          sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
@@ -145,4 +154,16 @@ func (m *metrics) claimHeaderRefused(provider string, n uint64) {
 	if c, ok := m.claimRefusedByProv[provider]; ok {
 		c.Increment(n)
 	}
+}
+
+// discoveryRefused counts a discovery document of provider refused for its content (wrong
+// issuer, a jwks_uri without a cluster, not a document): a configuration or IdP problem an
+// operator must see, apart from the IdP being down.
+func (m *metrics) discoveryRefused(provider string) {
+	c, ok := m.discoveryRefusedBy[provider]
+	if !ok {
+		c = abi.DefineCounter(metricDiscRefused + metricProviderPart + provider)
+		m.discoveryRefusedBy[provider] = c
+	}
+	c.Increment(1)
 }

@@ -46,6 +46,7 @@ type pluginState struct {
 	sourcesByRule    map[*config.Rule][]tokenSource
 	claimHeaderNames map[string]struct{}
 	cache            *tokenCache
+	rejected         *tokenCache // verified tokens refused on their claims (verify.go)
 	heldCount        int
 	vmNonce          uint64 // tells this VM's lease from other VMs'
 	metrics          metrics
@@ -80,6 +81,7 @@ func (pl *pluginState) init(cfg *config.Config) {
 	pl.realm = cfg.Realm
 	pl.tokenLimits = jwtverify.Limits{MaxTokenBytes: cfg.Limits.MaxTokenBytes}
 	pl.cache = newTokenCache(cfg.Limits.CacheEntries)
+	pl.rejected = newTokenCache(rejectedCacheEntries(cfg.Limits.CacheEntries))
 	pl.heapLive[0].Name = "/gc/heap/live:bytes"
 	pl.byIssuer = make(map[string]*providerState, len(cfg.Providers))
 	pl.claimHeaderNames = map[string]struct{}{}
@@ -99,8 +101,12 @@ func (pl *pluginState) init(cfg *config.Config) {
 		if c.LocalKeys != nil {
 			p.keys = c.LocalKeys
 		}
-		if c.Remote != nil {
-			p.jwks = pl.jwksFetcher(p)
+		switch {
+		case c.Remote != nil:
+			p.jwks = pl.jwksFetcher(p, remoteKeySource(c.Remote))
+		case c.Discovery != nil:
+			p.jwks = pl.jwksFetcher(p, discoveryKeySource(c.Discovery))
+			p.discovery = pl.discoveryFetcher(p)
 		}
 		if c.Revocation != nil {
 			p.rev = pl.newRevocation(p)
@@ -129,6 +135,11 @@ func (pl *pluginState) init(cfg *config.Config) {
 		pl.sourcesByRule[rule] = tokenSources(provs)
 	}
 }
+
+// rejectedCacheEntries sizes the cache of verified tokens refused on their claims: a quarter
+// of cache_entries (documented there), since a client normally stops presenting a refused
+// token; 0 when caching is off.
+func rejectedCacheEntries(cacheEntries int) int { return cacheEntries / 4 }
 
 // tokenSources is the deduplicated list of places the providers read tokens from.
 func tokenSources(provs []*config.Provider) []tokenSource {
@@ -164,10 +175,13 @@ func (pl *pluginState) OnTick() {
 		if p.jwks == nil {
 			continue
 		}
-		s := p.jwks.tick(now, p.keys == nil && len(p.held) > 0)
+		if p.discovery != nil {
+			p.discovery.tick(now, p.keys == nil && len(p.held) > 0 && p.jwks.idle())
+		}
+		s := p.jwks.tick(now, p.keys == nil && len(p.held) > 0 || pl.kidRefetchDue(p, now))
 		pl.settleHeld(p, s, now)
-		if !p.jwks.fetchedAt.IsZero() {
-			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.jwks.fetchedAt) / time.Second))
+		if at := p.jwks.confirmedAt(s); !at.IsZero() {
+			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(at) / time.Second))
 		}
 	}
 	pl.metrics.held.report(int64(pl.heldCount))

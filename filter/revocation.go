@@ -32,7 +32,7 @@ type revocationState struct {
 	held       []*heldRequest // requests waiting for the first list
 
 	unchecked abi.Counter // requests served without the fetched list (on_unavailable allow)
-	age       abi.Gauge   // seconds since the list in use was fetched
+	age       abi.Gauge   // seconds since the publisher last confirmed the list in use
 }
 
 // revocationIDs are what a cache entry keeps to be checked against a newer list: the
@@ -72,9 +72,22 @@ func (pl *pluginState) newRevocation(p *providerState) *revocationState {
 			r.list = l
 			r.generation++
 		},
+		inUse:   r.inUse,
 		settled: func(s fetchSchedule, now time.Time) { pl.settleRevocationHeld(p, s, now) },
 	}, pl.vmNonce, pl.now)
 	return r
+}
+
+// inUse says, for the fetcher's log lines, what this VM enforces without the list it did
+// not get.
+func (r *revocationState) inUse() string {
+	switch {
+	case r.list != nil:
+		return "the revocation list in use is kept"
+	case r.cfg.AllowUnavailable:
+		return "no revocation list yet: requests are served without it (on_unavailable allow)"
+	}
+	return "no revocation list yet: requests that need it are refused (on_unavailable deny)"
 }
 
 // revokes reports whether the static entries or the fetched list revoke the token at now.
@@ -94,8 +107,9 @@ func (pl *pluginState) tickRevocation(p *providerState, now time.Time) {
 	}
 	s := r.fetcher.tick(now, r.list == nil && len(r.held) > 0)
 	pl.settleRevocationHeld(p, s, now)
-	if !r.fetcher.fetchedAt.IsZero() {
-		r.age.Set(int64(now.Sub(r.fetcher.fetchedAt) / time.Second))
+	// Like the keys' age: from the publisher's last word on the list in use (a 304 counts).
+	if at := r.fetcher.confirmedAt(s); !at.IsZero() {
+		r.age.Set(int64(now.Sub(at) / time.Second))
 	}
 }
 

@@ -78,6 +78,9 @@ func (f *fetcher[T]) schedule() fetchSchedule {
 
 // readSchedule returns the stored schedule, its CAS (0 when absent) and whether it exists.
 func (f *fetcher[T]) readSchedule() (fetchSchedule, uint32, bool) {
+	if f.idle() {
+		return fetchSchedule{}, 0, false
+	}
 	b, cas, err := abi.GetSharedData(f.scheduleKey)
 	if err != nil {
 		return fetchSchedule{}, 0, false
@@ -90,6 +93,7 @@ func (f *fetcher[T]) readSchedule() (fetchSchedule, uint32, bool) {
 func (f *fetcher[T]) updateSchedule(change func(*fetchSchedule)) (fetchSchedule, bool) {
 	for i := 0; i < 4; i++ {
 		s, cas, _ := f.readSchedule()
+		f.at(interleaveScheduleRead)
 		change(&s)
 		if err := abi.SetSharedData(f.scheduleKey, s.encode(), cas); err == nil {
 			return s, true

@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"errors"
 	"math"
 	"strings"
 	"time"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/jwtguard/jwtguard/config"
 	"github.com/jwtguard/jwtguard/internal/abi"
-	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
 // stream is one HTTP request.
@@ -91,98 +89,6 @@ func isCORSPreflight(method string, headers [][2]string) bool {
 		}
 	}
 	return origin && acrm
-}
-
-// authenticate verifies the token, from the cache when it was verified before. mayHold is
-// false when the request was already held once: it is then answered, never held again.
-func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Action {
-	p := s.plugin
-	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
-		p.metrics.cacheHit.Increment(1)
-		s.prov = e.provider
-		if s.cachedRevoked(e, now) {
-			p.cache.drop(s.token.value)
-			return s.refuse(tokenReason(jwtverify.ErrRevoked))
-		}
-		return s.admit(e, path)
-	}
-	p.metrics.cacheMiss.Increment(1)
-	tok, err := jwtverify.Parse(s.token.value, p.tokenLimits)
-	if err != nil {
-		return s.refuse(tokenReason(err))
-	}
-	iss, _ := tok.Issuer()
-	prov := p.byIssuer[iss]
-	if prov == nil || !s.rule.Allows(prov.cfg) {
-		return s.refuse(reasonUnknownIssuer)
-	}
-	s.prov = prov
-	// Claims first: they cost no cryptography, so a stream of expired or misaddressed
-	// tokens is turned away cheaply.
-	if err := tok.ValidateClaims(now, &prov.policy); err != nil {
-		return s.refuse(tokenReason(err))
-	}
-	if prov.keys == nil && prov.jwks != nil {
-		// Another VM may have stored keys since this VM's last tick.
-		prov.jwks.adoptShared()
-	}
-	if prov.keys == nil {
-		if mayHold && prov.jwks != nil && p.hold(s, prov, now) {
-			prov.jwks.maybeFetch(now, true)
-			return types.ActionPause
-		}
-		return s.refuse(reasonKeysUnavailable)
-	}
-	keyID, err := tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
-	if errors.Is(err, jwtverify.ErrUnknownKid) && prov.jwks != nil && prov.jwks.adoptShared() {
-		keyID, err = tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
-	}
-	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && p.mayRefetchForKid(prov, now) && p.hold(s, prov, now) {
-		prov.jwks.maybeFetch(now, true)
-		return types.ActionPause
-	}
-	if err != nil {
-		return s.refuse(tokenReason(err))
-	}
-	e := verifiedToken{provider: prov, keyID: keyID}
-	if prov.rev != nil {
-		ids := tok.RevocationIDs()
-		if action, ok := s.checkRevocation(prov, ids, now); !ok {
-			return action
-		}
-		e.revGeneration, e.revIDs = prov.rev.generation, detachedIDs(ids)
-	}
-	s.fill(&e, tok)
-	p.cache.put(s.token.value, e)
-	return s.admit(&e, path)
-}
-
-// fill completes a cache entry with what the request path reads from the token's claims.
-func (s *stream) fill(e *verifiedToken, tok *jwtverify.Token) {
-	prov := e.provider
-	e.scopes = detached(tok.Scopes(prov.cfg.ScopeClaims))
-	if exp, ok := tok.Expiry(); ok {
-		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
-	}
-	if prov.cfg.ForwardPayloadHeader != "" {
-		e.payload = payloadSpanOf(s.token.value)
-	}
-	if len(prov.cfg.ClaimsToLog) > 0 {
-		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
-	}
-	for _, ch := range prov.cfg.ClaimsToHeaders {
-		v, found := tok.ClaimValue(ch.Claim)
-		if !found {
-			continue
-		}
-		text, ok, refused := renderClaimHeader(v)
-		if refused {
-			e.refusedClaims++
-		}
-		if ok {
-			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(text)})
-		}
-	}
 }
 
 // detached copies strs into one new string and returns views of it. Claims read from a token

@@ -1,0 +1,149 @@
+package filter
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/jwtguard/jwtguard/jwtverify"
+)
+
+// Verification on the request path, in the order that keeps one promise (issue 15; RFC 8725
+// §3: verify the signature before trusting anything in the token): nothing a token claims is
+// described to the client unless its signature verified with a key the provider publishes.
+//
+//  1. Structure (jwtverify.Parse): three canonical segments, JSON objects, no duplicate
+//     members, size. Cheap, and it says nothing about what the token claims.
+//  2. Provider: the unverified iss selects the provider whose keys may verify it (the only
+//     claim read before the signature; a miss is unknown_issuer, which says only that).
+//  3. Signature (alg allow-list, kid, key, then cryptography): a token that does not verify is
+//     unknown_kid, no_matching_key, ambiguous_key or bad_signature, whatever its claims say.
+//  4. Claims (exp, nbf, iat, iss, aud, typ): only now are claim-based reasons possible.
+//  5. Revocation (jti, sub, iat against the provider's revocation list; issue 20).
+//
+// Step 3 costs an expired token one signature check; tokens refused at step 4 are remembered
+// in a bounded cache (rejected), so a client repeating one pays a map lookup.
+
+// authenticate verifies the token, from the caches when it was verified before. mayHold is
+// false when the request was already held once: it is then answered, never held again.
+func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Action {
+	p := s.plugin
+	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
+		p.metrics.cacheHit.Increment(1)
+		s.prov = e.provider
+		if s.cachedRevoked(e, now) {
+			p.cache.drop(s.token.value)
+			return s.refuse(tokenReason(jwtverify.ErrRevoked))
+		}
+		return s.admit(e, path)
+	}
+	p.metrics.cacheMiss.Increment(1)
+	if e, ok := p.rejected.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
+		s.prov = e.provider
+		return s.refuse(tokenReason(e.rejection))
+	}
+	tok, err := jwtverify.Parse(s.token.value, p.tokenLimits)
+	if err != nil {
+		return s.refuse(tokenReason(err))
+	}
+	iss, _ := tok.Issuer()
+	prov := p.byIssuer[iss]
+	if prov == nil || !s.rule.Allows(prov.cfg) {
+		return s.refuse(reasonUnknownIssuer)
+	}
+	s.prov = prov
+	keyID, action, done := s.verifySignature(tok, prov, now, mayHold)
+	if done {
+		return action
+	}
+	if err := tok.ValidateClaims(now, &prov.policy); err != nil {
+		if permanentRejection(err) {
+			p.rejected.put(s.token.value, verifiedToken{provider: prov, keyID: keyID, rejection: jwtverify.ReasonOf(err)})
+		}
+		return s.refuse(tokenReason(err))
+	}
+	e := s.verified(tok, prov, keyID)
+	if prov.rev != nil {
+		// 5. Revocation (revocation.go), for a token that passed every other check.
+		ids := tok.RevocationIDs()
+		if action, ok := s.checkRevocation(prov, ids, now); !ok {
+			return action
+		}
+		e.revGeneration, e.revIDs = prov.rev.generation, detachedIDs(ids)
+	}
+	p.cache.put(s.token.value, e)
+	return s.admit(&e, path)
+}
+
+// verifySignature verifies tok with prov's keys, holding the request when keys may be on
+// their way (none yet; an unknown kid, see held.go). done means the request was answered
+// or held, with action.
+func (s *stream) verifySignature(tok *jwtverify.Token, prov *providerState, now time.Time, mayHold bool) (jwtverify.KeyID, types.Action, bool) {
+	p := s.plugin
+	if prov.keys == nil && prov.jwks != nil {
+		// Another VM may have stored keys since this VM's last tick.
+		prov.adoptShared()
+	}
+	if prov.keys == nil {
+		if mayHold && prov.jwks != nil && p.hold(s, prov, now, time.Time{}) {
+			prov.fetchKeys(now, true)
+			return "", types.ActionPause, true
+		}
+		return "", s.refuse(reasonKeysUnavailable), true
+	}
+	keyID, err := tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
+	if errors.Is(err, jwtverify.ErrUnknownKid) && prov.jwks != nil && prov.adoptShared() {
+		keyID, err = tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
+	}
+	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && prov.jwks != nil {
+		if at, force, ok := p.kidFetch(prov, now); ok && p.hold(s, prov, now, at) {
+			prov.fetchKeys(now, force)
+			return "", types.ActionPause, true
+		}
+	}
+	if err != nil {
+		return "", s.refuse(tokenReason(err)), true
+	}
+	return keyID, 0, false
+}
+
+// permanentRejection: a verified token refused for a reason that time cannot change (time
+// only makes an expired token more expired; the other claims are fixed by the signature),
+// so the refusal can be remembered. not-yet-valid and issued-in-future tokens become good.
+func permanentRejection(err error) bool {
+	return !errors.Is(err, jwtverify.ErrNotYetValid) && !errors.Is(err, jwtverify.ErrIssuedInFuture)
+}
+
+// verified is the cache entry of a token that passed every check.
+func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtverify.KeyID) verifiedToken {
+	e := verifiedToken{
+		provider: prov,
+		keyID:    keyID,
+		scopes:   detached(tok.Scopes(prov.cfg.ScopeClaims)),
+	}
+	if exp, ok := tok.Expiry(); ok {
+		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
+	}
+	if prov.cfg.ForwardPayloadHeader != "" {
+		e.payload = payloadSpanOf(s.token.value)
+	}
+	if len(prov.cfg.ClaimsToLog) > 0 {
+		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
+	}
+	for _, ch := range prov.cfg.ClaimsToHeaders {
+		v, found := tok.ClaimValue(ch.Claim)
+		if !found {
+			continue
+		}
+		text, ok, refused := renderClaimHeader(v)
+		if refused {
+			e.refusedClaims++
+		}
+		if ok {
+			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(text)})
+		}
+	}
+	return e
+}
