@@ -140,6 +140,8 @@ fuzz:
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzDeserializePairs$$' -fuzztime $(FUZZTIME) ./internal/abi
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZTIME) ./filter
+	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParseRevocations$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRevocationAnswer$$' -fuzztime $(FUZZTIME) ./filter
 
 clean:
 	rm -rf $(BUILD)
