@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"errors"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -117,7 +118,7 @@ func (pl *pluginState) tickRevocation(p *providerState, now time.Time) {
 // true when the request may go on; otherwise action is what to return (refused or held). A
 // request is held for the first list at most once, even if it was held for keys before: the
 // first request after a start typically waits for both, and the two fetches end apart.
-func (s *stream) checkRevocation(prov *providerState, ids revocationIDs, now time.Time) (types.Action, bool) {
+func (s *stream) checkRevocation(prov *providerState, ids revocationIDs, keyID jwtverify.KeyID, now time.Time) (types.Action, bool) {
 	r := prov.rev
 	if r.unavailable() {
 		r.fetcher.adoptShared() // another VM may have it already
@@ -135,9 +136,21 @@ func (s *stream) checkRevocation(prov *providerState, ids revocationIDs, now tim
 		}
 	}
 	if r.revokes(ids, now) {
+		// Remembered like a token refused on its claims, so that a client that keeps
+		// sending a revoked token (a logged-out page still polling) costs a map lookup, not
+		// a signature check; until the next list, which may have lifted the revocation.
+		s.plugin.rejected.put(s.token.value, verifiedToken{provider: prov, keyID: keyID,
+			rejection: jwtverify.ReasonOf(jwtverify.ErrRevoked), revGeneration: r.generation})
 		return s.refuse(tokenReason(jwtverify.ErrRevoked)), false
 	}
 	return types.ActionContinue, true
+}
+
+// staleRevocation reports whether a remembered refusal is a revocation decided against a
+// list older than the provider's current one: the token is then judged again.
+func staleRevocation(e *verifiedToken) bool {
+	r := e.provider.rev
+	return r != nil && errors.Is(e.rejection, jwtverify.ErrRevoked) && e.revGeneration != r.generation
 }
 
 // cachedRevoked checks a cache hit against lists installed since it was last checked, and

@@ -346,3 +346,30 @@ func TestRegressionHeldForKeysThenForTheList(t *testing.T) {
 		t.Fatalf("not resumed after the list: %v %+v", got, h.reply(id))
 	}
 }
+
+// TestRevokedTokenRemembered: a revoked token presented again is refused from the cache of
+// rejected tokens, until a new list arrives; a list that no longer names it lets it pass.
+func TestRevokedTokenRemembered(t *testing.T) {
+	now := newTestClock().now().Unix()
+	h := withList(t, "", mint.Revocations{JTI: []mint.RevokedJTI{mint.RevokeJTI("j-1", now+3600)}})
+	tok := h.token(testKeys.RSA, map[string]any{"jti": "j-1"})
+	for i := 0; i < 2; i++ {
+		id, action := h.get(tok)
+		h.want(id, action, 401, "token_revoked")
+	}
+	if n := h.plugin.rejected.len(); n != 1 {
+		t.Fatalf("%d rejected tokens cached, want the revoked one", n)
+	}
+	e, ok := h.plugin.rejected.get(tok, h.clock.now())
+	if !ok || staleRevocation(e) {
+		t.Fatal("the remembered revocation is not current")
+	}
+	h.clock.advance(11 * time.Second)
+	h.host.Tick()
+	h.answerList("200", `"v2"`, mint.Revocations{}.JSON())
+	if !staleRevocation(e) {
+		t.Fatal("a new list did not make the remembered revocation stale")
+	}
+	id, action := h.get(tok)
+	h.want(id, action, 0, "")
+}

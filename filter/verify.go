@@ -40,7 +40,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		return s.admit(e, path)
 	}
 	p.metrics.cacheMiss.Increment(1)
-	if e, ok := p.rejected.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
+	if e, ok := p.rejected.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) && !staleRevocation(e) {
 		s.prov = e.provider
 		return s.refuse(tokenReason(e.rejection))
 	}
@@ -68,7 +68,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if prov.rev != nil {
 		// 5. Revocation (revocation.go), for a token that passed every other check.
 		ids := tok.RevocationIDs()
-		if action, ok := s.checkRevocation(prov, ids, now); !ok {
+		if action, ok := s.checkRevocation(prov, ids, keyID, now); !ok {
 			return action
 		}
 		e.revGeneration, e.revIDs = prov.rev.generation, detachedIDs(ids)
