@@ -145,6 +145,8 @@ fuzz:
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzDeserializePairs$$' -fuzztime $(FUZZTIME) ./internal/abi
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZTIME) ./filter
 	cd internal/gjsonpretty && $(GO_FUZZ) test -run '^$$' -fuzz '^FuzzPretty$$' -fuzztime $(FUZZTIME) .
+	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParseRevocations$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRevocationAnswer$$' -fuzztime $(FUZZTIME) ./filter
 
 clean:
 	rm -rf $(BUILD)

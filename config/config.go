@@ -57,6 +57,8 @@ type Provider struct {
 	Subjects []jwtverify.SubjectMatch
 	// MaxLifetime bounds exp − iat of a token; 0 → not checked.
 	MaxLifetime time.Duration
+	// Revocation is the provider's revocation list and static entries; nil: none.
+	Revocation *Revocation
 }
 
 // RemoteJWKS is a JWKS fetched with proxy_http_call from an Envoy cluster.
@@ -161,7 +163,7 @@ const (
 // these lists with schema.json and REFERENCE.md.
 var (
 	fieldsTop         = []string{"providers", "rules", "realm", "limits"}
-	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "discovery", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log", "subjects", "max_lifetime"}
+	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "discovery", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log", "subjects", "max_lifetime", "revocation"}
 	fieldsSubject     = []string{"exact", "prefix"}
 	fieldsRemote      = []string{"cluster", "authority", "path", "refresh_interval", "timeout", "refetch_min_interval", "backoff_base_interval", "backoff_max_interval"}
 	fieldsHeaderSrc   = []string{"name", "value_prefix"}

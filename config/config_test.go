@@ -147,6 +147,28 @@ func acceptedCases() []acceptedCase {
 			eq(t, "rules[3] kind", c.Rules[3].Match.Kind(), MatchPath)
 			eq(t, "rules[3] provider is the parsed provider", len(c.Rules[3].Require.Providers) == 1 && c.Rules[3].Require.Providers[0] == p, true)
 		}},
+		{"revocation defaults", withProvider(`,"revocation":{"cluster":"idp","authority":"idp.example.com","path":"/revoked"}`), func(t *testing.T, c *Config) {
+			r := only(t, c).Revocation
+			eq(t, "remote", r.Remote(), true)
+			eq(t, "refresh_interval", r.RefreshInterval, DefaultRevocationRefresh)
+			eq(t, "timeout", r.Timeout, DefaultRevocationTimeout)
+			eq(t, "allow unavailable", r.AllowUnavailable, false)
+			eq(t, "static", r.Static == nil, true)
+			eq(t, "max_bytes", r.Limits.MaxBytes, 8<<20)
+			eq(t, "max_entries", r.Limits.MaxEntries, 100_000)
+		}},
+		{"revocation with static entries only", withProvider(`,"revocation":{"static":{"version":1,"jti":[{"jti":"a","expires":9}],"all":{"iat_before":1,"expires":2}},"max_entries":2}`), func(t *testing.T, c *Config) {
+			r := only(t, c).Revocation
+			eq(t, "remote", r.Remote(), false)
+			eq(t, "static entries", r.Static.Len(), 2)
+			eq(t, "max_entries", r.Limits.MaxEntries, 2)
+		}},
+		{"revocation on_unavailable allow", withProvider(`,"revocation":{"cluster":"idp","authority":"idp","path":"/r","on_unavailable":"allow","refresh_interval":"30s","timeout":"29s"}`), func(t *testing.T, c *Config) {
+			r := only(t, c).Revocation
+			eq(t, "allow unavailable", r.AllowUnavailable, true)
+			eq(t, "refresh_interval", r.RefreshInterval, 30*time.Second)
+			eq(t, "timeout", r.Timeout, 29*time.Second)
+		}},
 		{"minimal provider gets every default", withProvider(``), func(t *testing.T, c *Config) {
 			p := only(t, c)
 			eq(t, "audiences", p.Audiences == nil, true)

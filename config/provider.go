@@ -139,6 +139,9 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 	p.ClaimsToLog = r.claimPathList(v, path, "claims_to_log", "leave it out to log no claim")
 	p.Subjects = r.subjects(v, path)
 	p.MaxLifetime = r.duration(v, path, "max_lifetime", rangeMaxLifetime)
+	if rv := v.Get("revocation"); rv.Exists() {
+		p.Revocation = r.revocation(rv, join(path, "revocation"))
+	}
 	hasRemote, hasLocal := v.Get("remote_jwks").Exists(), v.Get("local_jwks").Exists()
 	hasDiscovery := v.Get("discovery").Exists()
 	if hasRemote {

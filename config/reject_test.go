@@ -137,6 +137,18 @@ func rejectedCases() []rejectedCase {
 		{"more local keys than max_keys", `{"providers":{"corp":{"issuer":"i","local_jwks":` + twoKeyJWKS + `}},"rules":[{"match":{"prefix":"/"}}],"limits":{"max_keys":1}}`,
 			[]string{"providers.corp.local_jwks: has 2 usable keys, more than limits.max_keys (1)"}, parseOnly},
 
+		// Revocation.
+		{"revocation without a source", withProvider(`,"revocation":{}`), []string{"providers.corp.revocation: needs cluster, authority and path"}, schemaRejects},
+		{"revocation cluster without path", withProvider(`,"revocation":{"cluster":"idp","authority":"idp"}`), []string{"providers.corp.revocation.path: is required"}, schemaRejects},
+		{"revocation refresh without a source", withProvider(`,"revocation":{"refresh_interval":"5s","static":{"version":1}}`), []string{"providers.corp.revocation.refresh_interval: applies to a fetched list"}, schemaRejects},
+		{"revocation timeout not shorter", withProvider(`,"revocation":{"cluster":"idp","authority":"idp","path":"/r","timeout":"10s"}`), []string{"providers.corp.revocation.timeout: must be shorter than refresh_interval (10s)"}, parseOnly},
+		{"revocation on_unavailable unknown", withProvider(`,"revocation":{"cluster":"idp","authority":"idp","path":"/r","on_unavailable":"open"}`), []string{`providers.corp.revocation.on_unavailable: must be "deny" or "allow", got "open"`}, schemaRejects},
+		{"revocation static bad version", withProvider(`,"revocation":{"static":{"version":2}}`), []string{`providers.corp.revocation.static: the revocation list is not a valid revocation document: "version" must be 1`}, schemaRejects},
+		{"revocation static entry with a fraction", withProvider(`,"revocation":{"static":{"version":1,"jti":[{"jti":"a","expires":1.5}]}}`), []string{"providers.corp.revocation.static: the revocation list is not a valid revocation document: jti[0].expires must be an integer"}, schemaRejects},
+		{"revocation static repeated jti", withProvider(`,"revocation":{"static":{"version":1,"jti":[{"jti":"a","expires":1},{"jti":"a","expires":1}]}}`), []string{"jti[1].jti repeats an earlier entry"}, parseOnly},
+		{"revocation static over max_entries", withProvider(`,"revocation":{"max_entries":1,"static":{"version":1,"jti":[{"jti":"a","expires":1},{"jti":"b","expires":1}]}}`), []string{"more than 1 entries"}, parseOnly},
+		{"revocation max_bytes too small", withProvider(`,"revocation":{"max_bytes":10,"static":{"version":1}}`), []string{"providers.corp.revocation.max_bytes: must be between 1024 and 67108864, got 10"}, schemaRejects},
+
 		// Rules.
 		{"rules missing", `{"providers":{"corp":{"issuer":"i",` + keys + `}}}`, []string{"rules: is required"}, schemaRejects},
 		{"no rules", withRules(``), []string{"rules: must list at least one rule"}, schemaRejects},

@@ -186,6 +186,7 @@ var schemaDefs = map[string][]string{
 	"top": fieldsTop, "provider": fieldsProvider, "remoteJwks": fieldsRemote, "discovery": fieldsDiscovery, "headerSource": fieldsHeaderSrc,
 	"claimHeader": fieldsClaimHeader, "rule": fieldsRule, "match": fieldsMatch, "require": fieldsRequire, "limits": fieldsLimits,
 	"condition": fieldsCondition, "headerMatch": fieldsHeaderMatch, "subject": fieldsSubject,
+	"revocation": fieldsRevocation,
 }
 
 type schemaDoc struct {
@@ -252,6 +253,7 @@ func TestSchemaDefaults(t *testing.T) {
 		{"remoteJwks", "backoff_max_interval"}: DefaultBackoffMaxInterval, {"provider", "clock_skew"}: DefaultClockSkew,
 		{"limits", "pending_timeout"}:     DefaultPendingTimeout,
 		{"discovery", "refresh_interval"}: DefaultRefreshInterval, {"discovery", "timeout"}: DefaultTimeout,
+		{"revocation", "refresh_interval"}: DefaultRevocationRefresh, {"revocation", "timeout"}: DefaultRevocationTimeout,
 	}
 	for k, want := range durations {
 		var str string
@@ -268,14 +270,10 @@ func TestSchemaDefaults(t *testing.T) {
 		"cache_entries": rangeCacheEntries, "max_pending_requests": rangeMaxPending,
 	}
 	for field, rng := range ints {
-		var p struct{ Default, Minimum, Maximum int }
-		if err := json.Unmarshal(s.Defs["limits"].Properties[field], &p); err != nil {
-			t.Fatal(err)
-		}
-		if p.Default != rng.def || p.Minimum != rng.min || p.Maximum != rng.max {
-			t.Errorf("limits.%s: schema %d [%d, %d], parser %d [%d, %d]", field, p.Default, p.Minimum, p.Maximum, rng.def, rng.min, rng.max)
-		}
+		checkIntDefault(t, s, "limits", field, rng)
 	}
+	checkIntDefault(t, s, "revocation", "max_bytes", rangeRevocationMaxBytes)
+	checkIntDefault(t, s, "revocation", "max_entries", rangeRevocationMaxEntries)
 	// The other defaults, as the parser applies them to a minimal provider.
 	c, err := Parse([]byte(withProvider(``)))
 	if err != nil {
@@ -304,6 +302,17 @@ func TestSchemaDefaults(t *testing.T) {
 		if string(g) != string(w) {
 			t.Errorf("%s.%s: schema default %s, parser default %s", k[0], k[1], g, w)
 		}
+	}
+}
+
+func checkIntDefault(t *testing.T, s schemaDoc, object, field string, rng intRange) {
+	t.Helper()
+	var p struct{ Default, Minimum, Maximum int }
+	if err := json.Unmarshal(s.Defs[object].Properties[field], &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Default != rng.def || p.Minimum != rng.min || p.Maximum != rng.max {
+		t.Errorf("%s.%s: schema %d [%d, %d], parser %d [%d, %d]", object, field, p.Default, p.Minimum, p.Maximum, rng.def, rng.min, rng.max)
 	}
 }
 

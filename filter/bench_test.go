@@ -13,7 +13,10 @@ import (
 // The emulator's own cost (header maps, context bookkeeping) is included; the same
 // scenarios against the compiled .wasm are the e2e benchmarks.
 func benchRequests(b *testing.B, path string, headers func(h *harness, i int) [][2]string) {
-	h := newHarness(b, localConfig(b, ""))
+	benchRequestsOn(b, newHarness(b, localConfig(b, "")), path, headers)
+}
+
+func benchRequestsOn(b *testing.B, h *harness, path string, headers func(h *harness, i int) [][2]string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -29,6 +29,10 @@ type verifiedToken struct {
 	// refusedClaims counts the claims_to_headers values that cannot be header values (see
 	// claimheaders.go), counted again on every request the entry admits.
 	refusedClaims uint16
+	// revGeneration is the provider's revocation generation the token was last checked
+	// against, and revIDs what a check needs (revocation.go); zero without revocation.
+	revGeneration uint32
+	revIDs        revocationIDs
 	// rejection, in the cache of rejected tokens only (pluginState.rejected), is why a token
 	// whose signature verified was refused on its claims (verify.go).
 	rejection jwtverify.Reason
@@ -136,6 +140,13 @@ func (c *tokenCache) dropKeysOf(p *providerState) {
 		if e := &c.ring[i].entry; c.ring[i].token != "" && e.provider == p && !p.hasKey(e.keyID) {
 			c.free(i)
 		}
+	}
+}
+
+// drop forgets the entry of token, if any (a cached token found revoked).
+func (c *tokenCache) drop(token string) {
+	if i, ok := c.index[token]; ok {
+		c.free(int(i))
 	}
 }
 

@@ -18,8 +18,8 @@ import (
 type heldRequest struct {
 	stream       *stream
 	deadline     time.Time
-	keysVersion  int64 // the provider's keys version when held
-	attemptsSeen int64 // fetch attempts completed when held
+	version      int64 // the version of the awaited document (keys or revocation list) when held
+	attemptsSeen int64 // fetch attempts of that document completed when held
 	// kidFetchAt, for a request held for an unknown kid while the refetch rate limit is in
 	// force, is when the fetch it waits for may start (the end of the rate-limit window, or
 	// the scheduled refresh); zero otherwise. The tick starts that fetch (kidRefetchDue).
@@ -30,15 +30,27 @@ type heldRequest struct {
 // changed are verified again; those that saw a fetch attempt end without new keys, or that
 // waited past their deadline, are refused.
 func (pl *pluginState) settleHeld(p *providerState, s fetchSchedule, now time.Time) {
-	if len(p.held) == 0 {
-		return
+	p.held = pl.settle(p.held, p.keysVersion(), s, now)
+}
+
+// settleRevocationHeld does the same for requests held for p's first revocation list.
+func (pl *pluginState) settleRevocationHeld(p *providerState, s fetchSchedule, now time.Time) {
+	p.rev.held = pl.settle(p.rev.held, p.rev.fetcher.version, s, now)
+}
+
+// settle resumes the requests of held that can be answered now, given the awaited
+// document's current version and schedule, and returns those still waiting. A resumed
+// request is verified again.
+func (pl *pluginState) settle(held []*heldRequest, version int64, s fetchSchedule, now time.Time) []*heldRequest {
+	if len(held) == 0 {
+		return held
 	}
-	keep := p.held[:0]
-	for _, h := range p.held {
+	keep := held[:0]
+	for _, h := range held {
 		switch {
 		case h.stream.done:
 			// The client went away; nothing to answer.
-		case p.keysVersion() != h.keysVersion, s.attempts > h.attemptsSeen, !now.Before(h.deadline):
+		case version != h.version, s.attempts > h.attemptsSeen, !now.Before(h.deadline):
 			pl.heldCount--
 			h.stream.resume()
 		default:
@@ -47,19 +59,28 @@ func (pl *pluginState) settleHeld(p *providerState, s fetchSchedule, now time.Ti
 		}
 		h.stream.held = nil
 	}
-	clear(p.held[len(keep):])
-	p.held = keep
+	clear(held[len(keep):])
+	return keep
 }
 
 // hold pauses the current stream until keys for p change or a fetch attempt ends.
 // kidFetchAt is the time of the fetch an unknown kid waits for, zero if none is awaited.
 func (pl *pluginState) hold(st *stream, p *providerState, now, kidFetchAt time.Time) bool {
+	return pl.holdOn(&p.held, st, p.jwks.schedule(), p.keysVersion(), now, kidFetchAt)
+}
+
+// holdForRevocation pauses the current stream until p's revocation list arrives or a fetch
+// attempt ends (on_unavailable deny).
+func (pl *pluginState) holdForRevocation(st *stream, p *providerState, now time.Time) bool {
+	return pl.holdOn(&p.rev.held, st, p.rev.fetcher.schedule(), p.rev.fetcher.version, now, time.Time{})
+}
+
+func (pl *pluginState) holdOn(list *[]*heldRequest, st *stream, s fetchSchedule, version int64, now, kidFetchAt time.Time) bool {
 	if pl.heldCount >= pl.cfg.Limits.MaxPendingRequests {
 		return false
 	}
-	s := p.jwks.schedule()
-	h := &heldRequest{stream: st, deadline: now.Add(pl.cfg.Limits.PendingTimeout), keysVersion: p.keysVersion(), attemptsSeen: s.attempts, kidFetchAt: kidFetchAt}
-	p.held = append(p.held, h)
+	h := &heldRequest{stream: st, deadline: now.Add(pl.cfg.Limits.PendingTimeout), version: version, attemptsSeen: s.attempts, kidFetchAt: kidFetchAt}
+	*list = append(*list, h)
 	st.held = h
 	pl.heldCount++
 	return true
@@ -74,11 +95,17 @@ func (pl *pluginState) answerHeld(p *providerState, now time.Time) {
 // release forgets a held request whose client went away (OnHttpStreamDone).
 func (pl *pluginState) release(h *heldRequest) {
 	for _, p := range pl.providers {
-		for i, x := range p.held {
-			if x == h {
-				p.held = append(p.held[:i], p.held[i+1:]...)
-				pl.heldCount--
-				return
+		lists := []*[]*heldRequest{&p.held}
+		if p.rev != nil {
+			lists = append(lists, &p.rev.held)
+		}
+		for _, list := range lists {
+			for i, x := range *list {
+				if x == h {
+					*list = append((*list)[:i], (*list)[i+1:]...)
+					pl.heldCount--
+					return
+				}
 			}
 		}
 	}

@@ -22,6 +22,7 @@ type providerState struct {
 	jwks       *fetcher[*jwtverify.KeySet]
 	discovery  *fetcher[discoveryDoc] // nil without discovery (discovery.go)
 	refetchMin time.Duration          // least time between two unknown-kid refetches
+	rev        *revocationState       // nil without a revocation section (revocation.go)
 
 	held []*heldRequest
 }

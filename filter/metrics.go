@@ -33,6 +33,9 @@ type metrics struct {
 	cacheHit, cacheMiss abi.Counter
 	fetches, fetchOK    abi.Counter
 	fetchFailed         abi.Counter
+	revFetches          abi.Counter // revocation list fetches (revocation.go)
+	revFetchOK          abi.Counter
+	revFetchFailed      abi.Counter
 	discoveryFetches    abi.Counter
 	discoveryOK         abi.Counter
 	discoveryFailed     abi.Counter
@@ -54,9 +57,13 @@ const (
 	metricAllowed      = "jwtguard.allowed"
 	metricKeysAge      = "jwtguard.jwks.keys_age_seconds"
 	metricClaimRefused = "jwtguard.claim_header_refused"
-	metricDiscRefused  = "jwtguard.discovery.refused"
-	metricReasonPart   = ".reason."
-	metricProviderPart = ".provider."
+	// Revocation (revocation.go): requests served without the fetched list
+	// (on_unavailable allow), and the age of the list in use.
+	metricRevocationUnchecked = "jwtguard.revocation.unchecked"
+	metricRevocationAge       = "jwtguard.revocation.list_age_seconds"
+	metricReasonPart          = ".reason."
+	metricProviderPart        = ".provider."
+	metricDiscRefused         = "jwtguard.discovery.refused"
 )
 
 // sharedGauge is a proxy-wide total of which each VM knows only its own share: Envoy's
@@ -93,6 +100,9 @@ func defineMetrics(providers []string) metrics {
 		discoveryOK:         abi.DefineCounter("jwtguard.discovery.fetch_success"),
 		discoveryFailed:     abi.DefineCounter("jwtguard.discovery.fetch_failure"),
 		discoveryRefusedBy:  map[string]abi.Counter{},
+		revFetches:          abi.DefineCounter("jwtguard.revocation.fetch"),
+		revFetchOK:          abi.DefineCounter("jwtguard.revocation.fetch_success"),
+		revFetchFailed:      abi.DefineCounter("jwtguard.revocation.fetch_failure"),
 	}
 	for _, r := range requestReasons {
 		m.rejectedByReason[r.name] = abi.DefineCounter(metricRejected + metricReasonPart + r.name)

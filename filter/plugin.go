@@ -108,6 +108,9 @@ func (pl *pluginState) init(cfg *config.Config) {
 			p.jwks = pl.jwksFetcher(p, discoveryKeySource(c.Discovery))
 			p.discovery = pl.discoveryFetcher(p)
 		}
+		if c.Revocation != nil {
+			p.rev = pl.newRevocation(p)
+		}
 		for _, ch := range c.ClaimsToHeaders {
 			pl.claimHeaderNames[ch.Header] = struct{}{}
 		}
@@ -168,6 +171,7 @@ func tokenSources(provs []*config.Provider) []tokenSource {
 func (pl *pluginState) OnTick() {
 	now := pl.now()
 	for _, p := range pl.providers {
+		pl.tickRevocation(p, now)
 		if p.jwks == nil {
 			continue
 		}

@@ -43,6 +43,9 @@ var (
 	// An IdP outage is the server's failure, not the client's: 503 so it alerts as 5xx.
 	reasonKeysUnavailable = reason{"keys_unavailable", "the signing keys cannot be fetched right now", 503, ""}
 	reasonTooManyHeld     = reason{"too_many_pending", "too many requests are waiting for signing keys", 503, ""}
+	// A configured revocation list that has never been fetched, with on_unavailable deny
+	// (issue 20): the server's failure, answered like missing keys.
+	reasonRevocationUnavailable = reason{"revocation_unavailable", "the revocation list cannot be fetched right now", 503, ""}
 	// A cookie named in from_cookies whose value is not a single token (RFC 6265 §4.1.1).
 	reasonMalformedCookie = reason{"malformed_token_cookie", "a token cookie does not hold a single bearer token", 400, errInvalidRequest}
 )
@@ -52,7 +55,7 @@ var (
 var requestReasons = []reason{
 	reasonMissingToken, reasonMultipleTokens, reasonMalformedAuthorization, reasonNoMatchingRule,
 	reasonUnknownIssuer, reasonInsufficientScope, reasonKeysUnavailable, reasonTooManyHeld,
-	reasonMalformedCookie, reasonClaimConditions, reasonRepeatedHeader,
+	reasonMalformedCookie, reasonClaimConditions, reasonRepeatedHeader, reasonRevocationUnavailable,
 }
 
 // tokenReason maps a jwtverify failure to its reason: always 401 invalid_token (RFC 6750 §3.1).

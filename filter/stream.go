@@ -21,6 +21,9 @@ type stream struct {
 	prov   *providerState // the provider judging the token, once its issuer is accepted
 	held   *heldRequest
 	done   bool
+	// revHeld: the request was held once for its provider's first revocation list; it is
+	// not held for it again (a request held for keys may still be held once for the list).
+	revHeld bool
 }
 
 // OnHttpRequestHeaders is the whole request path: match a rule, find the token, verify it,

@@ -20,6 +20,7 @@ import (
 //  3. Signature (alg allow-list, kid, key, then cryptography): a token that does not verify is
 //     unknown_kid, no_matching_key, ambiguous_key or bad_signature, whatever its claims say.
 //  4. Claims (exp, nbf, iat, iss, aud, typ): only now are claim-based reasons possible.
+//  5. Revocation (jti, sub, iat against the provider's revocation list; issue 20).
 //
 // Step 3 costs an expired token one signature check; tokens refused at step 4 are remembered
 // in a bounded cache (rejected), so a client repeating one pays a map lookup.
@@ -31,10 +32,14 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
 		p.metrics.cacheHit.Increment(1)
 		s.prov = e.provider
+		if s.cachedRevoked(e, now) {
+			p.cache.drop(s.token.value)
+			return s.refuse(tokenReason(jwtverify.ErrRevoked))
+		}
 		return s.admit(e, path)
 	}
 	p.metrics.cacheMiss.Increment(1)
-	if e, ok := p.rejected.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
+	if e, ok := p.rejected.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) && !staleRevocation(e) {
 		s.prov = e.provider
 		return s.refuse(tokenReason(e.rejection))
 	}
@@ -59,6 +64,14 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		return s.refuse(tokenReason(err))
 	}
 	e := s.verified(tok, prov, keyID)
+	if prov.rev != nil {
+		// 5. Revocation (revocation.go), for a token that passed every other check.
+		ids := tok.RevocationIDs()
+		if action, ok := s.checkRevocation(prov, ids, keyID, now); !ok {
+			return action
+		}
+		e.revGeneration, e.revIDs = prov.rev.generation, detachedIDs(ids)
+	}
 	p.cache.put(s.token.value, e)
 	return s.admit(&e, path)
 }

@@ -40,6 +40,8 @@ const (
 	reasonSubjectNotAllowed
 	reasonMissingIat
 	reasonLifetimeTooLong
+	reasonRevoked
+	reasonBadRevocationList
 	reasonCount
 )
 
@@ -70,6 +72,8 @@ var reasonText = [reasonCount]struct{ name, description string }{
 	reasonSubjectNotAllowed: {"subject_not_allowed", "the token's subject is not allowed"},
 	reasonMissingIat:        {"missing_iat", "the token has no issued-at time"},
 	reasonLifetimeTooLong:   {"lifetime_too_long", "the token's lifetime is longer than allowed"},
+	reasonRevoked:           {"token_revoked", "the token has been revoked"},
+	reasonBadRevocationList: {"bad_revocation_list", "the revocation list is not a valid revocation document"},
 }
 
 // The catalogue as errors, for errors.Is.
@@ -99,6 +103,10 @@ var (
 	ErrSubjectNotAllowed error = reasonSubjectNotAllowed
 	ErrMissingIat        error = reasonMissingIat
 	ErrLifetimeTooLong   error = reasonLifetimeTooLong
+	// ErrRevoked is for the caller to return: a verified token that a revocation list
+	// (RevocationList.Revokes) names.
+	ErrRevoked           error = reasonRevoked
+	ErrBadRevocationList error = reasonBadRevocationList
 )
 
 func (r Reason) valid() bool { return r < reasonCount }

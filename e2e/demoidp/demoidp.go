@@ -1,6 +1,7 @@
 // Package demoidp is the demo identity provider of `make run` and of the HTTP tests: it
-// serves a JWKS with one RS256 and one ES256 key, mints tokens on request, and rotates its
-// RS256 key on request. Keys are generated at start; nothing is persisted.
+// serves a JWKS with one RS256 and one ES256 key, mints tokens on request, rotates its RS256
+// key on request, and publishes a revocation list (revocations.go). Keys are generated at
+// start; nothing is persisted.
 package demoidp
 
 import (
@@ -24,6 +25,13 @@ type IdP struct {
 	retired  []*mint.Key
 	rotation int
 	Fetches  atomic.Int64
+	jtiSeq   atomic.Int64
+	maxTTL   time.Duration // the longest lifetime minted so far, for revocation expiries
+	revoked  revocations
+	// ListFetches counts GET /revoked.json, ListNotModified the 304s among them; ListDown
+	// makes that endpoint answer 503 (a publisher outage, for tests).
+	ListFetches, ListNotModified atomic.Int64
+	ListDown                     atomic.Bool
 }
 
 // New makes an IdP with fresh keys.
@@ -36,21 +44,32 @@ func New(issuer, audience string) (*IdP, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &IdP{Issuer: issuer, Audience: audience, rsa: r, ec: e, rotation: 1}, nil
+	return &IdP{Issuer: issuer, Audience: audience, rsa: r, ec: e, rotation: 1, maxTTL: 10 * time.Minute,
+		revoked: revocations{jti: map[string]int64{}, sub: map[string]int64{}}}, nil
 }
 
 // Token mints a token: alg "RS256" or "ES256"; scope space-separated; ttl may be negative
 // (an expired token); nbf in the future with notBefore > 0.
 func (p *IdP) Token(alg, sub, scope string, ttl, notBefore time.Duration) (string, error) {
+	tok, _, err := p.TokenWithJTI(alg, sub, scope, ttl, notBefore)
+	return tok, err
+}
+
+// TokenWithJTI mints a token as Token does and also returns its jti (unique per IdP), the
+// handle POST /revoke?jti= takes.
+func (p *IdP) TokenWithJTI(alg, sub, scope string, ttl, notBefore time.Duration) (string, string, error) {
 	p.mu.Lock()
 	k := p.rsa
 	if alg == "ES256" {
 		k = p.ec
 	}
+	p.maxTTL = max(p.maxTTL, ttl)
 	p.mu.Unlock()
 	now := time.Now()
-	return k.Sign(map[string]any{"iss": p.Issuer, "aud": p.Audience, "sub": sub, "scope": scope,
+	jti := "demo-" + strconv.FormatInt(p.jtiSeq.Add(1), 10)
+	tok, err := k.Sign(map[string]any{"iss": p.Issuer, "aud": p.Audience, "sub": sub, "scope": scope, "jti": jti,
 		"iat": now.Unix(), "nbf": now.Add(notBefore).Unix(), "exp": now.Add(ttl).Unix()}, nil)
+	return tok, jti, err
 }
 
 // Rotate replaces the RS256 key with a new kid; the old one is no longer published.
@@ -67,7 +86,8 @@ func (p *IdP) Rotate() (string, error) {
 	return k.Kid, nil
 }
 
-// ServeHTTP: GET /.well-known/jwks.json; GET /token?alg=&sub=&scope=&ttl=&nbf=; POST /rotate.
+// ServeHTTP: GET /.well-known/jwks.json; GET /token?alg=&sub=&scope=&ttl=&nbf=; POST /rotate;
+// POST /revoke?jti=[&exp=] or ?sub=; GET /revoked.json.
 func (p *IdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/.well-known/jwks.json":
@@ -99,6 +119,10 @@ func (p *IdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]string{"kid": kid})
+	case "/revoke":
+		p.serveRevoke(w, r)
+	case "/revoked.json":
+		p.serveRevocations(w, r)
 	default:
 		http.NotFound(w, r)
 	}

@@ -80,9 +80,13 @@ func run(file string, concurrency int) error {
 		return t
 	}
 	valid := tok("RS256", "orders:read", 10*time.Minute, 0)
+	victim, victimJTI, err := idp.TokenWithJTI("RS256", "bob", "orders:read", 10*time.Minute, 0)
+	if err != nil {
+		return err
+	}
 	fmt.Printf(`
 jwtguard demo is up: proxy http://127.0.0.1:10000  (admin http://127.0.0.1:9901/stats)
-  demo IdP http://127.0.0.1:10001 (JWKS, /token, POST /rotate)   echo upstream http://127.0.0.1:10002
+  demo IdP http://127.0.0.1:10001 (JWKS, /token, POST /rotate, POST /revoke, /revoked.json)   echo upstream http://127.0.0.1:10002
 
 Try (tokens are valid for 10 minutes; mint more with curl 'http://127.0.0.1:10001/token?scope=orders:read'):
 
@@ -107,8 +111,15 @@ curl -i http://127.0.0.1:10000/unlisted -H 'Authorization: Bearer %s'
 curl -X POST http://127.0.0.1:10001/rotate
 curl -i http://127.0.0.1:10000/orders/42 -H "Authorization: Bearer $(curl -s 'http://127.0.0.1:10001/token?scope=orders:read')"
 
+# revocation: bob's token passes; revoke it by jti (or every token of bob: ?sub=bob), and
+# within the refresh interval (10 s) it is refused with 401 invalid_token, reason token_revoked
+curl -i http://127.0.0.1:10000/orders/42 -H 'Authorization: Bearer %s'
+curl -X POST 'http://127.0.0.1:10001/revoke?jti=%s'
+sleep 12; curl -i http://127.0.0.1:10000/orders/42 -H 'Authorization: Bearer %s'
+curl http://127.0.0.1:10001/revoked.json
+
 Ctrl-C stops the demo.
-`, valid, tok("ES256", "", 10*time.Minute, 0), tok("RS256", "orders:read", -time.Hour, 0), valid, valid)
+`, valid, tok("ES256", "", 10*time.Minute, 0), tok("RS256", "orders:read", -time.Hour, 0), valid, valid, victim, victimJTI, victim)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	<-stop
