@@ -118,12 +118,14 @@ lint:
 # cmd/perf: HTTP through devproxy with and without the filter, memory under cache churn, and
 # one table with every ratio and target (README, Performance).
 bench: $(WASM)
-	$(GO) test -run '^$$' -bench . -benchmem ./jwtverify ./config
+	$(GO) test -run '^$$' -bench . -benchmem ./jwtverify ./config > $(BUILD)/bench-native.txt \
+		|| { cat $(BUILD)/bench-native.txt; exit 1; }
+	cat $(BUILD)/bench-native.txt
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x ./filter
 	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -count 3 . \
 		> ../$(BUILD)/bench-e2e.txt || { cat ../$(BUILD)/bench-e2e.txt; exit 1; }
 	cat $(BUILD)/bench-e2e.txt
-	cd e2e && $(GO) run ./cmd/perf -wasm ../$(WASM) -bench ../$(BUILD)/bench-e2e.txt
+	cd e2e && $(GO) run ./cmd/perf -wasm ../$(WASM) -bench ../$(BUILD)/bench-e2e.txt,../$(BUILD)/bench-native.txt
 
 # 10^6 mixed requests through the compiled plugin with 4 workers while keys rotate and the
 # IdP flaps (see e2e/soak); exits non-zero on any wrong verdict, failed VM or panic.
