@@ -248,7 +248,8 @@ func (s *stream) refuse(r reason) types.Action {
 
 // resume finishes a held request, from the root context's callback: it makes the stream the
 // effective context (a reply or continue from the root context would be a silent no-op,
-// notes §1.7), verifies again without holding, then continues or answers.
+// docs/host.md#pausing-continuing-and-local-replies), verifies again without holding, then
+// continues or answers.
 func (s *stream) resume() {
 	if err := abi.SetEffectiveContext(s.id); err != nil {
 		return
