@@ -183,7 +183,7 @@ func Parse(doc []byte) (*Config, error) {
 	c := &Config{Realm: DefaultRealm}
 	if root.Get("realm").Exists() {
 		c.Realm = r.str(root, "", "realm", false)
-		if strings.ContainsAny(c.Realm, `"\`) || hasControl(c.Realm) {
+		if strings.ContainsAny(c.Realm, `"\`) || strictjson.HasControl(c.Realm) {
 			r.fail("realm", "must not contain quotes, backslashes or control characters (it is sent in WWW-Authenticate)")
 		}
 	}

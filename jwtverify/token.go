@@ -208,7 +208,7 @@ func (t *Token) ClaimText(name string) (string, bool) {
 	}
 	switch v.Type {
 	case gjson.String:
-		return v.Str, !hasControl(v.Str)
+		return v.Str, !strictjson.HasControl(v.Str)
 	case gjson.Number, gjson.True, gjson.False:
 		return v.Raw, true
 	}
@@ -223,15 +223,6 @@ func (t *Token) claim(name string) (gjson.Result, bool) {
 		}
 	}
 	return gjson.Result{}, false
-}
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 // Scopes returns the scopes granted by the claims named (in order, duplicates removed):
