@@ -1,6 +1,8 @@
 // Package demoidp is the demo identity provider of `make run` and of the HTTP tests: it
 // serves a JWKS with one RS256 and one ES256 key, mints tokens on request, and rotates its
 // RS256 key on request. Keys are generated at start; nothing is persisted.
+//
+// In the e2e module this is a tool users run (make run); e2e/doc.go gives the layout.
 package demoidp
 
 import (

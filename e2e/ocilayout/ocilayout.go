@@ -4,6 +4,8 @@
 // application/vnd.module.wasm.config.v1+json and whose single layer is the raw .wasm with
 // media type application/vnd.module.wasm.content.layer.v1+wasm. It is written as an OCI
 // image layout directory (push it with e.g. `crane push --index` or `oras cp`).
+//
+// In the e2e module this is release packaging (make oci); e2e/doc.go gives the layout.
 package ocilayout
 
 import (

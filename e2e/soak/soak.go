@@ -3,6 +3,8 @@
 // kids, unique tokens that churn the cache — while the IdP rotates keys and flaps, and
 // checks every answer against what it must be. It reports wrong verdicts, traps, panics,
 // JWKS fetches and the VMs' linear memory over time.
+//
+// In the e2e module this is a tool users run (make soak); e2e/doc.go gives the layout.
 package soak
 
 import (
