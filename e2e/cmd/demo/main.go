@@ -97,7 +97,7 @@ func hints(valid, es256, expired, valid2, valid3 string) string {
 		fmt.Fprintf(&params, "  %-6s %s\n", tp.Name, tp.Help)
 	}
 	return fmt.Sprintf(`
-jwtguard demo is up: proxy http://127.0.0.1:10000  (admin http://127.0.0.1:9901/stats)
+jwtguard demo is up: proxy http://127.0.0.1:10000  (admin http://127.0.0.1:9901/help)
   demo IdP http://127.0.0.1:10001 (JWKS, /token, POST /rotate)   echo upstream http://127.0.0.1:10002
 
 Try (tokens are valid for 10 minutes; mint more with curl 'http://127.0.0.1:10001/token?scope=orders:read').
