@@ -77,8 +77,10 @@ test: lint test-unit test-fuzz test-toolchains test-e2e ## everything CI runs
 check: lint test-unit test-e2e-short ## quick loop: lint, unit tests, e2e in short mode
 
 # Native unit tests under the SDK's proxytest emulator, with the Wycheproof vectors.
+# internal/gjsonpretty is its own module (it replaces github.com/tidwall/pretty, see its doc).
 test-unit: ## unit tests (with the Wycheproof vectors when JWTGUARD_TESTVECTORS has them)
 	$(GO) test ./...
+	cd internal/gjsonpretty && $(GO) test ./...
 
 # Every fuzz target for TEST_FUZZTIME (20s) beyond its seed corpus, which test-unit already ran.
 test-fuzz: ## every fuzz target for TEST_FUZZTIME (20s)
@@ -113,6 +115,7 @@ lint: ## gofmt, go vet (native and wasip1), staticcheck
 	$(GO) vet ./...
 	$(WASM_ENV) $(GO) vet ./...
 	cd e2e && $(GO) vet ./...
+	cd internal/gjsonpretty && $(GO) vet ./...
 	GOBIN=$(abspath $(BUILD)) $(GO) install $(STATICCHECK)
 	$(BUILD)/staticcheck ./...
 	# staticcheck does not know that //go:wasmexport functions are used by the host, so the
@@ -142,22 +145,26 @@ soak: $(WASM) ## 10^6 mixed requests through the compiled plugin (SOAK_REQUESTS)
 	cd e2e && $(GO) run ./cmd/soak -wasm ../$(WASM) -requests $(SOAK_REQUESTS) -concurrency 4 -profile $(SOAK_PROFILE)
 
 # Every fuzz target, one after the other, FUZZTIME each (default 10m; e.g. make fuzz FUZZTIME=30s).
-# The targets are whatever `go test -list '^Fuzz'` finds in each package, so a new one is run
-# without editing this file.
-FUZZ_PKGS = $$($(GO) list ./...)
+# The targets are whatever `go test -list '^Fuzz'` finds in each package of each module
+# (the plugin's and internal/gjsonpretty), so a new one is run without editing this file.
+FUZZ_MODULES := . internal/gjsonpretty
 fuzz: ## every fuzz target for FUZZTIME (10m) each
-	@set -e; for pkg in $(FUZZ_PKGS); do \
-		list=$$($(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
-		for target in $$(echo "$$list" | grep '^Fuzz'); do \
-			echo "fuzz: $$pkg $$target"; \
-			$(GO_FUZZ) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	@set -e; for mod in $(FUZZ_MODULES); do \
+		for pkg in $$(cd $$mod && $(GO) list ./...); do \
+			list=$$(cd $$mod && $(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
+			for target in $$(echo "$$list" | grep '^Fuzz'); do \
+				echo "fuzz: $$pkg $$target"; \
+				(cd $$mod && $(GO_FUZZ) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg); \
+			done; \
 		done; \
 	done
 
 fuzz-list: ## the fuzz targets make fuzz runs
-	@set -e; for pkg in $(FUZZ_PKGS); do \
-		list=$$($(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
-		for target in $$(echo "$$list" | grep '^Fuzz'); do echo "$$pkg $$target"; done; \
+	@set -e; for mod in $(FUZZ_MODULES); do \
+		for pkg in $$(cd $$mod && $(GO) list ./...); do \
+			list=$$(cd $$mod && $(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
+			for target in $$(echo "$$list" | grep '^Fuzz'); do echo "$$pkg $$target"; done; \
+		done; \
 	done
 
 clean: ## remove build/

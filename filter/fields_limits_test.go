@@ -43,7 +43,7 @@ func init() {
 				t.Run(tc.limits, func(t *testing.T) {
 					h := newHarness(t, withLimits(localConfig(t, ""), tc.limits))
 					tok := h.token(testKeys.RSA, map[string]any{"pad": strings.Repeat("x", 600)})
-					if r := h.expect(tc.status, "GET", "/api/x", bearer(tok)); r != nil && r.body["reason"] != "token_too_large" {
+					if r := h.expectStatus(tc.status, "GET", "/api/x", bearer(tok)); r != nil && r.body["reason"] != "token_too_large" {
 						t.Fatalf("reason %q", r.body["reason"])
 					}
 				})
@@ -57,8 +57,8 @@ func init() {
 				t.Run(tc.limits, func(t *testing.T) {
 					h := newHarness(t, withLimits(localConfig(t, ""), tc.limits))
 					tok := h.token(testKeys.RSA, nil)
-					h.expect(0, "GET", "/api/x", bearer(tok))
-					h.expect(0, "GET", "/api/x", bearer(tok))
+					h.expectStatus(0, "GET", "/api/x", bearer(tok))
+					h.expectStatus(0, "GET", "/api/x", bearer(tok))
 					if got := h.counter("jwtguard.cache.hit"); got != tc.hits {
 						t.Fatalf("cache hits %d, want %d", got, tc.hits)
 					}

@@ -20,8 +20,8 @@ func init() {
 	)
 }
 
-// expect sends one request and checks that it continues (status 0) or gets status.
-func (h *harness) expect(status uint32, method, path string, headers ...[2]string) *reply {
+// expectStatus sends one request and checks that it continues (status 0) or gets status.
+func (h *harness) expectStatus(status uint32, method, path string, headers ...[2]string) *reply {
 	h.t.Helper()
 	id, action := h.request(method, path, headers...)
 	r := h.reply(id)
@@ -48,7 +48,7 @@ func testTopProviders(t *testing.T) {
 			cfg := strings.Replace(localConfig(t, ""), "\n  },\n  \"rules\"", tc.extra+"\n  },\n  \"rules\"", 1)
 			h := newHarness(t, cfg)
 			tok := h.token(testKeys.RSA, map[string]any{"iss": "https://partner.example/"})
-			if r := h.expect(tc.status, "GET", "/api/x", bearer(tok)); r != nil && r.body["reason"] != "unknown_issuer" {
+			if r := h.expectStatus(tc.status, "GET", "/api/x", bearer(tok)); r != nil && r.body["reason"] != "unknown_issuer" {
 				t.Fatalf("reason %q, want unknown_issuer", r.body["reason"])
 			}
 		})
@@ -69,7 +69,7 @@ func testTopRules(t *testing.T) {
 			cfg := localConfig(t, "")
 			cfg = cfg[:strings.Index(cfg, `"rules": [`)] + `"rules": ` + tc.rules + "}"
 			h := newHarness(t, cfg)
-			h.expect(tc.status, "GET", "/api/x")
+			h.expectStatus(tc.status, "GET", "/api/x")
 		})
 	}
 }
@@ -82,7 +82,7 @@ func testTopRealm(t *testing.T) {
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			h := newHarness(t, strings.Replace(localConfig(t, ""), `"rules": [`, tc.setting+`"rules": [`, 1))
-			if r := h.expect(401, "GET", "/api/x"); r.headers["www-authenticate"] != tc.want {
+			if r := h.expectStatus(401, "GET", "/api/x"); r.headers["www-authenticate"] != tc.want {
 				t.Fatalf("WWW-Authenticate %q, want %q", r.headers["www-authenticate"], tc.want)
 			}
 		})
@@ -101,7 +101,7 @@ func testTopLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, strings.Replace(localConfig(t, ""), `"rules": [`, tc.setting+`"rules": [`, 1))
 			tok := h.token(testKeys.RSA, map[string]any{"pad": strings.Repeat("x", 600)})
-			if r := h.expect(tc.status, "GET", "/api/x", bearer(tok)); r != nil && r.body["reason"] != "token_too_large" {
+			if r := h.expectStatus(tc.status, "GET", "/api/x", bearer(tok)); r != nil && r.body["reason"] != "token_too_large" {
 				t.Fatalf("reason %q, want token_too_large", r.body["reason"])
 			}
 		})

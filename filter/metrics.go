@@ -28,6 +28,8 @@ import (
 // for a provider is defined when it first counts.
 type metrics struct {
 	allowedOpen         abi.Counter
+	allowedWithoutToken abi.Counter // optional-token rules: no token
+	allowedFailedToken  abi.Counter // allow_missing_or_failed rules: a token that failed
 	cacheHit, cacheMiss abi.Counter
 	fetches, fetchOK    abi.Counter
 	fetchFailed         abi.Counter
@@ -66,20 +68,22 @@ func (g *sharedGauge) report(share int64) {
 
 func defineMetrics(providers []string) metrics {
 	m := metrics{
-		allowedOpen:        abi.DefineCounter("jwtguard.allowed_open_route"),
-		cacheHit:           abi.DefineCounter("jwtguard.cache.hit"),
-		cacheMiss:          abi.DefineCounter("jwtguard.cache.miss"),
-		fetches:            abi.DefineCounter("jwtguard.jwks.fetch"),
-		fetchOK:            abi.DefineCounter("jwtguard.jwks.fetch_success"),
-		fetchFailed:        abi.DefineCounter("jwtguard.jwks.fetch_failure"),
-		held:               sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
-		cacheEntries:       sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
-		heapBytes:          sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
-		rejectedByReason:   map[string]abi.Counter{},
-		rejectedByProvider: map[reasonProvider]abi.Counter{},
-		allowedByProvider:  map[string]abi.Counter{},
-		keysAgeByProvider:  map[string]abi.Gauge{},
-		claimRefusedByProv: map[string]abi.Counter{},
+		allowedOpen:         abi.DefineCounter("jwtguard.allowed_open_route"),
+		allowedWithoutToken: abi.DefineCounter("jwtguard.allowed_without_token"),
+		allowedFailedToken:  abi.DefineCounter("jwtguard.allowed_failed_token"),
+		cacheHit:            abi.DefineCounter("jwtguard.cache.hit"),
+		cacheMiss:           abi.DefineCounter("jwtguard.cache.miss"),
+		fetches:             abi.DefineCounter("jwtguard.jwks.fetch"),
+		fetchOK:             abi.DefineCounter("jwtguard.jwks.fetch_success"),
+		fetchFailed:         abi.DefineCounter("jwtguard.jwks.fetch_failure"),
+		held:                sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
+		cacheEntries:        sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
+		heapBytes:           sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
+		rejectedByReason:    map[string]abi.Counter{},
+		rejectedByProvider:  map[reasonProvider]abi.Counter{},
+		allowedByProvider:   map[string]abi.Counter{},
+		keysAgeByProvider:   map[string]abi.Gauge{},
+		claimRefusedByProv:  map[string]abi.Counter{},
 	}
 	for _, r := range requestReasons {
 		m.rejectedByReason[r.name] = abi.DefineCounter(metricRejected + metricReasonPart + r.name)

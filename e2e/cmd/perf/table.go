@@ -7,6 +7,7 @@ import (
 
 	"github.com/jwtguard/jwtguard/e2e/load"
 	"github.com/jwtguard/jwtguard/e2e/soak"
+	"github.com/jwtguard/jwtguard/internal/mint"
 )
 
 // The table perf prints is the one README.md shows under Performance; tableMatchesReadme
@@ -78,6 +79,9 @@ func benchRows(bench map[string]float64, wasmSize int64) []row {
 	}
 	ratio("cold RS256 (a new valid token)", "WasmColdRS256", "stdlib verify in wasm ", "FloorWasmRS256", 1.15)
 	ratio("cold ES256 (a new valid token)", "WasmColdES256", "stdlib verify in wasm ", "FloorWasmES256", 1.15)
+	for _, alg := range mint.Algs { // issue 18: each algorithm next to its stdlib floor in wasm
+		ratio("cold "+alg+" (a new valid token; local key set of one key per algorithm)", "WasmColdAlg/"+alg, "stdlib verify in wasm ", "FloorWasmAlg/"+alg, 0)
+	}
 	ratio("forged RS256 (a new token, bad signature)", "WasmForgedRS256", "", "FloorWasmRS256", 0)
 	ratio("insufficient scope (cached token, 403)", "WasmInsufficientScope", "cached token ", "WasmCachedToken", 0)
 	pair("open / cached through a goroutine hand-off per callback (not how Envoy calls a VM)",
