@@ -1,13 +1,4 @@
-# jwtguard — build, test and run the proxy-wasm JWT filter.
-#
-#   make build   build/jwtguard.wasm (the plugin) and build/devproxy (the local Envoy-like host)
-#   make test    everything CI runs: unit tests with vectors, both toolchains, the compiled .wasm end to end
-#   make run     the demo: a local IdP, an echo upstream and devproxy serving envoy/demo.yaml
-#   make lint    gofmt, go vet (native and wasip1), staticcheck
-#   make bench   benchmarks (see README, Performance)
-#   make soak    10^6 mixed requests through the compiled plugin (not in CI: a few minutes)
-#   make fuzz    every fuzz target for FUZZTIME (10m) each
-#   make oci     build/oci: the .wasm as an OCI image layout for Istio
+# jwtguard — build, test and run the proxy-wasm JWT filter. `make help` lists the targets.
 
 GO              ?= go
 GO124           ?= go1.24.13
@@ -32,28 +23,34 @@ export JWTGUARD_TESTVECTORS ?= $(abspath ../shared/testvectors)
 # A failed rewrite must leave no module behind (pollfix writes nothing; make removes the rest).
 .DELETE_ON_ERROR:
 
-.PHONY: all build wasm devproxy oci fuzz soak test test-unit test-fuzz test-toolchains test-e2e run lint bench clean
+.PHONY: all help build wasm devproxy oci fuzz fuzz-list soak test check test-unit test-fuzz test-toolchains test-e2e test-e2e-short run lint bench clean
 
 all: build
 
-build: wasm devproxy
+# Every target with a `## ` comment, as `make help` prints it.
+help: ## this list
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z0-9-]+:[^#]*## / {printf "  make %-16s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
+
+build: wasm devproxy ## build/jwtguard.wasm (the plugin) and build/devproxy (the local Envoy-like host)
 
 # The local Envoy-like proxy (e2e/ is its own module, with go-control-plane and wazero).
-devproxy:
+devproxy: ## build/devproxy only
 	@mkdir -p $(BUILD)
 	cd e2e && $(GO) build -o ../$(BUILD)/devproxy ./cmd/devproxy
 
-# An OCI image layout of the .wasm for Istio's oci:// URLs (prints the digests).
-oci: $(WASM)
+# An OCI image layout of the .wasm for Istio's oci:// URLs (prints the digests). Images already
+# in build/oci under other tags stay.
+oci: $(WASM) ## add build/jwtguard.wasm to the OCI image layout build/oci as TAG (default latest)
 	cd e2e && $(GO) run ./cmd/oci -wasm ../$(WASM) -out ../$(BUILD)/oci -tag $(or $(TAG),latest)
 
-# The demo: IdP + echo upstream + devproxy on envoy/demo.yaml. Ctrl-C stops it.
-run: $(WASM)
+# The demo: IdP + echo upstream + devproxy on envoy/demo.yaml. Ctrl-C stops it. devproxy is
+# built too, so that build/devproxy -c FILE (README) works after make run.
+run: $(WASM) devproxy ## the demo: a local IdP, an echo upstream and devproxy serving envoy/demo.yaml
 	@mkdir -p $(BUILD)
 	cd e2e && $(GO) build -o ../$(BUILD)/demo ./cmd/demo
 	$(BUILD)/demo -c envoy/demo.yaml
 
-wasm: $(WASM)
+wasm: $(WASM) ## build/jwtguard.wasm only
 
 # The plugin: a WASI reactor built by the gc compiler (Go ≥ 1.24) with our own ABI binding,
 # then rewritten so the Go runtime never calls the host's poll_oneoff (internal/pollfix: fatal
@@ -73,21 +70,25 @@ $(GUEST_WASM): FORCE
 	@mkdir -p $(BUILD)
 	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $@ ./internal/abi/testdata/guest
 
-test: lint test-unit test-fuzz test-toolchains test-e2e
+test: lint test-unit test-fuzz test-toolchains test-e2e ## everything CI runs
+
+# The edit-test loop: lint, unit tests and the end-to-end tests in short mode (one WASI
+# profile, long runs cut down). It is not a substitute for make test.
+check: lint test-unit test-e2e-short ## quick loop: lint, unit tests, e2e in short mode
 
 # Native unit tests under the SDK's proxytest emulator, with the Wycheproof vectors.
 # internal/gjsonpretty is its own module (it replaces github.com/tidwall/pretty, see its doc).
-test-unit:
+test-unit: ## unit tests (with the Wycheproof vectors when JWTGUARD_TESTVECTORS has them)
 	$(GO) test ./...
 	cd internal/gjsonpretty && $(GO) test ./...
 
 # Every fuzz target for TEST_FUZZTIME (20s) beyond its seed corpus, which test-unit already ran.
-test-fuzz:
+test-fuzz: ## every fuzz target for TEST_FUZZTIME (20s)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 # The plugin must build with a real Go 1.24 (fetched through the module proxy) as well as with
 # the installed Go, and both builds must pass the same end-to-end checks.
-test-toolchains: $(WASM) $(POLLFIX)
+test-toolchains: $(WASM) $(POLLFIX) ## the plugin built with Go 1.24.13 as well
 	@mkdir -p $(BUILD)
 	GOTOOLCHAIN=$(GO124) $(WASM_ENV) go build $(WASM_FLAGS) -o $(WASM_GO124_RAW) .
 	$(POLLFIX) -in $(WASM_GO124_RAW) -out $(WASM_GO124)
@@ -99,11 +100,17 @@ test-toolchains: $(WASM) $(POLLFIX)
 E2E_ENV = JWTGUARD_WASM=$(abspath $(WASM)) JWTGUARD_WASM_RAW=$(abspath $(WASM_RAW)) \
 	JWTGUARD_WASM_GO124=$(abspath $(WASM_GO124)) JWTGUARD_WASM_GO124_RAW=$(abspath $(WASM_GO124_RAW)) \
 	JWTGUARD_GUEST_WASM=$(abspath $(GUEST_WASM))
-test-e2e: $(WASM) $(GUEST_WASM) test-toolchains
+test-e2e: $(WASM) $(GUEST_WASM) test-toolchains ## the compiled plugin end to end, under both WASI profiles
 	cd e2e && $(E2E_ENV) JWTGUARD_WASI_PROFILE=post533 $(GO) test ./...
 	cd e2e && $(E2E_ENV) JWTGUARD_WASI_PROFILE=pre533 $(GO) test ./...
 
-lint:
+# Short mode: the pre-#533 profile only (the stricter host), tests that take long skip or
+# shrink (testing.Short), no Go 1.24 build.
+test-e2e-short: $(WASM) $(GUEST_WASM) ## the end-to-end tests in short mode, one WASI profile
+	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) JWTGUARD_WASM_RAW=$(abspath $(WASM_RAW)) \
+		JWTGUARD_GUEST_WASM=$(abspath $(GUEST_WASM)) JWTGUARD_WASI_PROFILE=pre533 $(GO) test -short ./...
+
+lint: ## gofmt, go vet (native and wasip1), staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(WASM_ENV) $(GO) vet ./...
@@ -120,35 +127,47 @@ lint:
 # under proxytest), then the compiled plugin in the Envoy-like host against the floors, then
 # cmd/perf: HTTP through devproxy with and without the filter, memory under cache churn, and
 # one table with every ratio and target (README, Performance).
-bench: $(WASM)
-	$(GO) test -run '^$$' -bench . -benchmem ./jwtverify ./config
+bench: $(WASM) ## benchmarks and the performance table README shows (about 6 minutes)
+	$(GO) test -run '^$$' -bench . -benchmem ./jwtverify ./config > $(BUILD)/bench-native.txt \
+		|| { cat $(BUILD)/bench-native.txt; exit 1; }
+	cat $(BUILD)/bench-native.txt
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x ./filter
 	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -count 3 . \
 		> ../$(BUILD)/bench-e2e.txt || { cat ../$(BUILD)/bench-e2e.txt; exit 1; }
 	cat $(BUILD)/bench-e2e.txt
-	cd e2e && $(GO) run ./cmd/perf -wasm ../$(WASM) -bench ../$(BUILD)/bench-e2e.txt
+	cd e2e && $(GO) run ./cmd/perf -wasm ../$(WASM) -bench ../$(BUILD)/bench-e2e.txt,../$(BUILD)/bench-native.txt
 
 # 10^6 mixed requests through the compiled plugin with 4 workers while keys rotate and the
 # IdP flaps (see e2e/soak); exits non-zero on any wrong verdict, failed VM or panic.
 SOAK_REQUESTS ?= 1000000
 SOAK_PROFILE  ?= pre533
-soak: $(WASM)
+soak: $(WASM) ## 10^6 mixed requests through the compiled plugin (SOAK_REQUESTS)
 	cd e2e && $(GO) run ./cmd/soak -wasm ../$(WASM) -requests $(SOAK_REQUESTS) -concurrency 4 -profile $(SOAK_PROFILE)
 
 # Every fuzz target, one after the other, FUZZTIME each (default 10m; e.g. make fuzz FUZZTIME=30s).
-fuzz:
-	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./jwtverify
-	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParseJWKS$$' -fuzztime $(FUZZTIME) ./jwtverify
-	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./jwtverify
-	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzClaimLookup$$' -fuzztime $(FUZZTIME) ./jwtverify
-	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
-	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzDeserializePairs$$' -fuzztime $(FUZZTIME) ./internal/abi
-	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZTIME) ./filter
-	cd internal/gjsonpretty && $(GO_FUZZ) test -run '^$$' -fuzz '^FuzzPretty$$' -fuzztime $(FUZZTIME) .
-	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParseRevocations$$' -fuzztime $(FUZZTIME) ./jwtverify
-	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRevocationAnswer$$' -fuzztime $(FUZZTIME) ./filter
+# The targets are whatever `go test -list '^Fuzz'` finds in each package of each module
+# (the plugin's and internal/gjsonpretty), so a new one is run without editing this file.
+FUZZ_MODULES := . internal/gjsonpretty
+fuzz: ## every fuzz target for FUZZTIME (10m) each
+	@set -e; for mod in $(FUZZ_MODULES); do \
+		for pkg in $$(cd $$mod && $(GO) list ./...); do \
+			list=$$(cd $$mod && $(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
+			for target in $$(echo "$$list" | grep '^Fuzz'); do \
+				echo "fuzz: $$pkg $$target"; \
+				(cd $$mod && $(GO_FUZZ) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg); \
+			done; \
+		done; \
+	done
 
-clean:
+fuzz-list: ## the fuzz targets make fuzz runs
+	@set -e; for mod in $(FUZZ_MODULES); do \
+		for pkg in $$(cd $$mod && $(GO) list ./...); do \
+			list=$$(cd $$mod && $(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
+			for target in $$(echo "$$list" | grep '^Fuzz'); do echo "$$pkg $$target"; done; \
+		done; \
+	done
+
+clean: ## remove build/
 	rm -rf $(BUILD)
 
 FORCE:

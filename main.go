@@ -11,5 +11,6 @@ import (
 // main is never called: a c-shared wasip1 module runs init() inside _initialize.
 func main() {}
 
-// init may only register: Envoy allows nothing but logging during _initialize (notes §1.2).
+// init may only register: Envoy allows nothing but logging during _initialize
+// (docs/host.md#restricted-callbacks).
 func init() { abi.SetVMContext(filter.NewVMContext()) }

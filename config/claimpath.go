@@ -5,6 +5,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
@@ -16,7 +17,7 @@ func (r *reader) claimPath(v gjson.Result, path string) (jwtverify.ClaimPath, bo
 	problem := ""
 	switch {
 	case v.Type == gjson.String:
-		if hasControl(v.Str) {
+		if strictjson.HasControl(v.Str) {
 			problem = "must not contain control characters"
 			break
 		}
@@ -25,7 +26,7 @@ func (r *reader) claimPath(v gjson.Result, path string) (jwtverify.ClaimPath, bo
 		var segs []string
 		n := 0
 		v.ForEach(func(_, e gjson.Result) bool {
-			if e.Type != gjson.String || e.Str == "" || hasControl(e.Str) {
+			if e.Type != gjson.String || e.Str == "" || strictjson.HasControl(e.Str) {
 				r.fail(index(path, n), "must be a non-empty member name without control characters, got "+typeName(e))
 				problem = "-"
 			}

@@ -8,6 +8,7 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ type Config struct {
 	Limits    Limits
 	// Conditions are the claim conditions of every rule, indexed by Condition.ID.
 	Conditions []*Condition
+	// CheckCORSPreflight is cors_preflight "check": a CORS preflight goes through the rules
+	// like any request. By default ("pass") it passes without a decision.
+	CheckCORSPreflight bool
 }
 
 // Provider is an issuer of tokens and where its keys come from.
@@ -162,7 +166,7 @@ const (
 // The member names each object accepts. Anything else is an unknown field. Tests compare
 // these lists with schema.json and REFERENCE.md.
 var (
-	fieldsTop         = []string{"providers", "rules", "realm", "limits"}
+	fieldsTop         = []string{"providers", "rules", "realm", "limits", "cors_preflight"}
 	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "discovery", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log", "subjects", "max_lifetime", "revocation"}
 	fieldsSubject     = []string{"exact", "prefix"}
 	fieldsRemote      = []string{"cluster", "authority", "path", "refresh_interval", "timeout", "refetch_min_interval", "backoff_base_interval", "backoff_max_interval"}
@@ -215,8 +219,18 @@ func Parse(doc []byte) (*Config, error) {
 	c := &Config{Realm: DefaultRealm}
 	if root.Get("realm").Exists() {
 		c.Realm = r.str(root, "", "realm", false)
-		if strings.ContainsAny(c.Realm, `"\`) || hasControl(c.Realm) {
+		if strings.ContainsAny(c.Realm, `"\`) || strictjson.HasControl(c.Realm) {
 			r.fail("realm", "must not contain quotes, backslashes or control characters (it is sent in WWW-Authenticate)")
+		}
+	}
+	if root.Get("cors_preflight").Exists() {
+		switch v := r.str(root, "", "cors_preflight", false); v {
+		case "pass":
+		case "check":
+			c.CheckCORSPreflight = true
+		case "": // not a string, or empty: str has said so
+		default:
+			r.fail("cors_preflight", `must be "pass" or "check", got `+strconv.Quote(v))
 		}
 	}
 	c.Limits = r.limits(root.Get("limits"))

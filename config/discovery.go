@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 	"github.com/tidwall/gjson"
 )
 
@@ -59,9 +60,9 @@ func (r *reader) discovery(v gjson.Result, path string) *Discovery {
 			jc.ForEach(func(host, cluster gjson.Result) bool {
 				hp := join(p, host.Str)
 				switch {
-				case host.Str == "" || strings.ContainsAny(host.Str, " /?#@") || hasControl(host.Str):
+				case host.Str == "" || strings.ContainsAny(host.Str, " /?#@") || strictjson.HasControl(host.Str):
 					r.fail(hp, "must be a host name, or host:port, as the jwks_uri writes it")
-				case cluster.Type != gjson.String || cluster.Str == "" || hasControl(cluster.Str):
+				case cluster.Type != gjson.String || cluster.Str == "" || strictjson.HasControl(cluster.Str):
 					r.fail(hp, "must be the name of an Envoy cluster, got "+typeName(cluster))
 				default:
 					d.JWKSClusters[strings.ToLower(host.Str)] = cluster.Str

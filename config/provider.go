@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
@@ -240,7 +241,7 @@ func (r *reader) headerSources(v gjson.Result, path string) []HeaderSource {
 		if pv := e.Get("value_prefix"); pv.Exists() {
 			if pv.Type != gjson.String {
 				r.fail(join(p, "value_prefix"), "must be a string, got "+typeName(pv))
-			} else if hasControl(pv.Str) {
+			} else if strictjson.HasControl(pv.Str) {
 				r.fail(join(p, "value_prefix"), "must not contain control characters")
 			}
 			prefix = pv.Str
@@ -259,7 +260,7 @@ func (r *reader) queryParams(v gjson.Result, path string) []string {
 	seen := map[string]bool{}
 	for i, n := range names {
 		p := index(join(path, "from_params"), i)
-		if strings.ContainsAny(n, "&=#?+ ") || hasControl(n) {
+		if strings.ContainsAny(n, "&=#?+ ") || strictjson.HasControl(n) {
 			r.fail(p, "must be a plain query parameter name, got "+strconv.Quote(n))
 		}
 		if seen[n] {

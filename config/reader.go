@@ -158,19 +158,10 @@ func (r *reader) str(obj gjson.Result, path, name string, required bool) string 
 // header, a log line or a request the plugin sends).
 func (r *reader) text(obj gjson.Result, path, name string, required bool) string {
 	s := r.str(obj, path, name, required)
-	if hasControl(s) {
+	if strictjson.HasControl(s) {
 		r.fail(join(path, name), "must not contain control characters")
 	}
 	return s
-}
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *reader) boolean(obj gjson.Result, path, name string, def bool) bool {

@@ -43,6 +43,8 @@ func rejectedCases() []rejectedCase {
 		{"no provider", `{"providers":{},"rules":[{"match":{"prefix":"/"}}]}`, []string{"providers: must name at least one provider"}, schemaRejects},
 		{"realm with a quote", withTop(`,"realm":"a\"b"`), []string{"realm: must not contain quotes"}, schemaRejects},
 		{"realm empty", withTop(`,"realm":""`), []string{"realm: must not be empty"}, schemaRejects},
+		{"cors_preflight unknown", withTop(`,"cors_preflight":"block"`), []string{`cors_preflight: must be "pass" or "check", got "block"`}, schemaRejects},
+		{"cors_preflight not a string", withTop(`,"cors_preflight":true`), []string{"cors_preflight: must be a string, got a boolean"}, schemaRejects},
 		{"duplicate top-level member", withTop(`,"realm":"a","realm":"b"`), []string{"realm: appears more than once"}, parseOnly},
 
 		// Providers.

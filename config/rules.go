@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
 // maxRegexBytes bounds a pattern. RE2 matching is linear in the path, and a bound on the
@@ -118,7 +120,7 @@ func (r *reader) checkPathValue(value, path string) {
 	if strings.ContainsAny(value, "?#") {
 		r.fail(path, "must not contain '?' or '#': the query string and fragment are not part of the match")
 	}
-	if strings.ContainsRune(value, ' ') || hasControl(value) {
+	if strings.ContainsRune(value, ' ') || strictjson.HasControl(value) {
 		r.fail(path, "must not contain spaces or control characters")
 	}
 }

@@ -35,9 +35,9 @@ import (
 // Wasm* go through envoyhost's Plugin.Handle (one worker VM, a no-op upstream) with the VM
 // driven on the benchmark's goroutine, as Envoy's worker thread calls the VM it owns: they
 // include every export and hostcall of a request and the host's header copies.
-// WasmHandOff* run the same requests through the host's goroutine-per-VM hand-off, which
-// devproxy needs to serve many connections from one VM and Envoy does not have; the
-// difference is the cost of waking the VM's goroutine and being woken back.
+// WasmHandOff* run the same requests through the host's goroutine-per-VM hand-off (its mode
+// without Options.Locked, used by tests that queue work); neither Envoy nor devproxy calls a
+// VM that way. The difference is the cost of waking the VM's goroutine and being woken back.
 // FloorWasm* is the bare standard-library verification compiled to wasm and run in the
 // same runtime; Native* the same natively; PeerGolangJWT* golang-jwt v5 natively.
 

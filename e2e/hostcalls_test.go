@@ -130,7 +130,7 @@ func newTokenStream(t *testing.T, code []byte, profile envoyhost.Profile, n int)
 // reaches poll_oneoff by itself once a runtime timer exists and the collector has run
 // (restarting the world after a stop polls for I/O), and a pre-#533 host answers ENOSYS,
 // which the runtime treats as fatal (golang/go#78513), or refuses the call outright when it
-// comes during proxy_on_memory_allocate (notes §1.11). New tokens make garbage quickly; with
+// comes during proxy_on_memory_allocate (docs/host.md#poll_oneoff-and-the-go-runtime). New tokens make garbage quickly; with
 // #533 the same stream is served to the end.
 func TestUnrewrittenModuleTrapsUnderPre533(t *testing.T) {
 	if testing.Short() {

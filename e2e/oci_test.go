@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -56,5 +59,63 @@ func TestOCILayout(t *testing.T) {
 	got, _ := io.ReadAll(rc)
 	if !bytes.Equal(got, code) {
 		t.Fatal("the layer is not the .wasm")
+	}
+}
+
+// TestOCILayoutKeepsOtherTags: writing a tag adds to the layout and replaces only the image
+// under that tag (make oci TAG=x once replaced the whole layout), and every file and directory
+// of the layout has one mode whichever path of the writer created it.
+func TestOCILayoutKeepsOtherTags(t *testing.T) {
+	dir := t.TempDir()
+	write := func(code, tag string) v1.Hash {
+		t.Helper()
+		m, _, err := ocilayout.Write(dir, []byte(code), tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	first := write("\x00asm module one", "0.1.0")
+	second := write("\x00asm module two", "0.2.0")
+	third := write("\x00asm module three", "0.1.0") // retags 0.1.0
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := p.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string]v1.Hash{}
+	for _, d := range im.Manifests {
+		tags[d.Annotations[ocilayout.RefName]] = d.Digest
+	}
+	want := map[string]v1.Hash{"0.1.0": third, "0.2.0": second}
+	if len(tags) != len(want) || len(im.Manifests) != len(want) || tags["0.1.0"] != third || tags["0.2.0"] != second {
+		t.Fatalf("index holds %v (%d manifests), want %v; the first 0.1.0 was %s", tags, len(im.Manifests), want, first)
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		wantMode := fs.FileMode(0o644)
+		if d.IsDir() {
+			wantMode = 0o755
+		}
+		if info.Mode().Perm() != wantMode {
+			t.Errorf("%s: mode %v, want %v", path, info.Mode().Perm(), wantMode)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // TestOneFetchPerProxy: Envoy runs the plugin in one VM per worker plus the main thread,
-// each ticking on its own (notes §5.1). Here a second root context stands for a second VM:
+// each ticking on its own (docs/host.md#threads-and-vms). Here a second root context stands for a second VM:
 // it shares the host's shared data with the first, as Envoy's VMs do. While the first holds
 // the fetch lease the second must not fetch; when the first stores the keys the second adopts
 // them on its next tick without fetching; at the next refresh exactly one of them fetches.

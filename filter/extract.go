@@ -24,7 +24,7 @@ type foundToken struct {
 // extractToken finds the request's single token among sources. It returns no token and no
 // reason when there is none (→ 401 without error attribute), and a 400 reason when the
 // request is ambiguous: RFC 6750 §2 forbids more than one method, and a repeated or
-// comma-joined Authorization header is either a proxy joining duplicates (notes §2.3) or an
+// comma-joined Authorization header is either a proxy joining duplicates (docs/host.md#header-maps) or an
 // attempt to make the filter and the upstream read different tokens.
 func extractToken(headers [][2]string, path string, sources []tokenSource) (foundToken, *reason) {
 	var found foundToken

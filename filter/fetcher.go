@@ -55,7 +55,7 @@ type fetcher[T any] struct {
 
 	// inFlightUntil is when this VM's unanswered fetch stops counting as under way (its lease
 	// end). The answer can be lost — the host drops a callout whose calling stream has gone
-	// (the SDKs do; notes §1.9) — and a VM must not wait for it forever.
+	// (the SDKs do; docs/host.md#http-calls) — and a VM must not wait for it forever.
 	inFlightUntil int64
 
 	vmNonce uint64           // tells this VM's lease from other VMs'
@@ -172,7 +172,7 @@ func (f *fetcher[T]) maybeFetch(now time.Time, force bool) {
 		// No record yet. cas 0 would write unconditionally, so two VMs starting together
 		// could both take the first lease. A non-zero cas on a missing key succeeds, while on
 		// a key that another VM has just created it fails (CAS mismatch) unless that key's cas
-		// happens to equal it (notes §2.9): the largest value makes the create exclusive for
+		// happens to equal it (docs/host.md#shared-data): the largest value makes the create exclusive for
 		// the first 2^32-1 writes of the process.
 		cas = createOnlyCAS
 	}
@@ -185,7 +185,7 @@ func (f *fetcher[T]) maybeFetch(now time.Time, force bool) {
 	f.dispatch(s, now)
 }
 
-// dispatch sends the request (notes §2.5: :method, :path and :authority are required; the
+// dispatch sends the request (docs/host.md#http-calls: :method, :path and :authority are required; the
 // response comes back to this VM's root context). It asks If-None-Match with the ETag of the
 // published document when that document is the current one.
 func (f *fetcher[T]) dispatch(s fetchSchedule, now time.Time) {

@@ -75,6 +75,16 @@ func (pl *pluginState) holdForRevocation(st *stream, p *providerState, now time.
 	return pl.holdOn(&p.rev.held, st, p.rev.fetcher.schedule(), p.rev.fetcher.version, now, time.Time{})
 }
 
+// holdFull reports that this VM holds limits.max_pending_requests already: a request that
+// would wait is answered too_many_pending (503, Retry-After) instead, so that a flood of
+// requests for keys that have not come cannot grow the VM's memory without bound. With
+// max_pending_requests 0 nothing is ever held, and a request is answered at once with what
+// the keys at hand say (keys_unavailable, unknown_kid, revocation_unavailable).
+func (pl *pluginState) holdFull() bool {
+	max := pl.cfg.Limits.MaxPendingRequests
+	return max > 0 && pl.heldCount >= max
+}
+
 func (pl *pluginState) holdOn(list *[]*heldRequest, st *stream, s fetchSchedule, version int64, now, kidFetchAt time.Time) bool {
 	if pl.heldCount >= pl.cfg.Limits.MaxPendingRequests {
 		return false

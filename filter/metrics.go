@@ -5,7 +5,7 @@ import (
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
-// metrics are Envoy stats (notes §2.11). Names are prefixed "jwtguard."; Envoy files them
+// metrics are Envoy stats (docs/host.md#metrics). Names are prefixed "jwtguard."; Envoy files them
 // under its custom stat namespace "wasmcustom" (Context::defineMetric in
 // source/extensions/common/wasm/context.cc) and strips that namespace again in /stats and
 // /stats/prometheus (PrometheusStatsFormatter::metricName, source/server/admin/

@@ -7,7 +7,6 @@ package filter
 import (
 	"errors"
 	"math/rand/v2"
-	runtimemetrics "runtime/metrics"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -50,7 +49,6 @@ type pluginState struct {
 	heldCount        int
 	vmNonce          uint64 // tells this VM's lease from other VMs'
 	metrics          metrics
-	heapLive         [1]runtimemetrics.Sample // /gc/heap/live:bytes, read on each tick
 	now              func() time.Time
 }
 
@@ -82,7 +80,6 @@ func (pl *pluginState) init(cfg *config.Config) {
 	pl.tokenLimits = jwtverify.Limits{MaxTokenBytes: cfg.Limits.MaxTokenBytes}
 	pl.cache = newTokenCache(cfg.Limits.CacheEntries)
 	pl.rejected = newTokenCache(rejectedCacheEntries(cfg.Limits.CacheEntries))
-	pl.heapLive[0].Name = "/gc/heap/live:bytes"
 	pl.byIssuer = make(map[string]*providerState, len(cfg.Providers))
 	pl.claimHeaderNames = map[string]struct{}{}
 	pl.vmNonce = newVMNonce()
@@ -186,14 +183,8 @@ func (pl *pluginState) OnTick() {
 	}
 	pl.metrics.held.report(int64(pl.heldCount))
 	pl.metrics.cacheEntries.report(int64(pl.cache.len()))
-	// The Go heap this VM's last garbage collection found live: a VM's linear memory never
-	// shrinks, so this is the figure that shows whether memory is held or merely was. Read
-	// through runtime/metrics, not runtime.ReadMemStats: ReadMemStats stops the world, and
-	// restarting it polls for I/O with a WASI poll_oneoff, which hosts before cpp-host #533
-	// do not provide (the VM traps; found by the pre-#533 e2e profile).
-	runtimemetrics.Read(pl.heapLive[:])
-	if live := pl.heapLive[0].Value; live.Kind() == runtimemetrics.KindUint64 {
-		pl.metrics.heapBytes.report(int64(live.Uint64()))
+	if live, ok := abi.HeapLiveBytes(); ok {
+		pl.metrics.heapBytes.report(int64(live))
 	}
 }
 

@@ -127,6 +127,8 @@ func (s *stream) checkRevocation(prov *providerState, ids revocationIDs, keyID j
 		switch {
 		case r.cfg.AllowUnavailable:
 			r.unchecked.Increment(1)
+		case !s.revHeld && s.plugin.holdFull():
+			return s.refuse(reasonTooManyHeld), false
 		case !s.revHeld && s.plugin.holdForRevocation(s, prov, now):
 			s.revHeld = true
 			r.fetcher.maybeFetch(now, true)

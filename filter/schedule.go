@@ -11,7 +11,8 @@ import (
 
 // fetchSchedule is the proxy-wide state of one fetched document (fetcher.go), kept in proxy
 // shared data so that Envoy's N+1 VMs (every worker and the main thread run their own copy of
-// the plugin, notes §1.3, §5.1) fetch once per refresh instead of N+1 times:
+// the plugin: docs/host.md#base-vm-canary-and-clones, #threads-and-vms) fetch once per refresh
+// instead of N+1 times:
 //
 //   - next: when the next fetch is due (refresh interval after a success, backoff after a
 //     failure, now for an unknown-kid refetch);

@@ -53,7 +53,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 			_ = abi.RemoveHttpRequestHeader(h[0])
 		}
 	}
-	if isCORSPreflight(method, headers) {
+	if !p.cfg.CheckCORSPreflight && isCORSPreflight(method, headers) {
 		return types.ActionContinue
 	}
 	rule, ambiguous := p.cfg.Match(&req)
@@ -83,8 +83,11 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	return s.authenticate(s.plugin.now(), true, path)
 }
 
-// isCORSPreflight: a preflight (Fetch standard, CORS protocol) carries no credentials and
-// must reach the CORS filter or the upstream untouched, as jwt_authn lets it through.
+// isCORSPreflight: a preflight (Fetch standard, CORS protocol) carries no credentials; with
+// cors_preflight "pass" (the default) it reaches the CORS filter or the upstream untouched,
+// as Envoy's jwt_authn does with bypass_cors_preflight (source/extensions/filters/http/
+// jwt_authn/filter.cc, which tests the same three things: OPTIONS, Origin and
+// Access-Control-Request-Method).
 func isCORSPreflight(method string, headers [][2]string) bool {
 	if method != "OPTIONS" {
 		return false
@@ -195,7 +198,8 @@ func (s *stream) refuse(r reason) types.Action {
 
 // resume finishes a held request, from the root context's callback: it makes the stream the
 // effective context (a reply or continue from the root context would be a silent no-op,
-// notes §1.7), verifies again without holding, then continues or answers.
+// docs/host.md#pausing-continuing-and-local-replies), verifies again without holding, then
+// continues or answers.
 func (s *stream) resume() {
 	if err := abi.SetEffectiveContext(s.id); err != nil {
 		return

@@ -86,9 +86,14 @@ func (s *stream) verifySignature(tok *jwtverify.Token, prov *providerState, now 
 		prov.adoptShared()
 	}
 	if prov.keys == nil {
-		if mayHold && prov.jwks != nil && p.hold(s, prov, now, time.Time{}) {
-			prov.fetchKeys(now, true)
-			return "", types.ActionPause, true
+		if mayHold && prov.jwks != nil {
+			if p.holdFull() {
+				return "", s.refuse(reasonTooManyHeld), true
+			}
+			if p.hold(s, prov, now, time.Time{}) {
+				prov.fetchKeys(now, true)
+				return "", types.ActionPause, true
+			}
 		}
 		return "", s.refuse(reasonKeysUnavailable), true
 	}
@@ -97,6 +102,9 @@ func (s *stream) verifySignature(tok *jwtverify.Token, prov *providerState, now 
 		keyID, err = tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
 	}
 	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && prov.jwks != nil {
+		if p.holdFull() {
+			return "", s.refuse(reasonTooManyHeld), true
+		}
 		if at, force, ok := p.kidFetch(prov, now); ok && p.hold(s, prov, now, at) {
 			prov.fetchKeys(now, force)
 			return "", types.ActionPause, true

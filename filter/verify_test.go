@@ -14,9 +14,9 @@ import (
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
-// edited is tok with its payload replaced by claims and its signature kept, as a client
+// tampered is tok with its payload replaced by claims and its signature kept, as a client
 // that copies a real token and edits a claim produces (the signature no longer verifies).
-func edited(t *testing.T, tok string, claims map[string]any) string {
+func tampered(t *testing.T, tok string, claims map[string]any) string {
 	t.Helper()
 	parts := strings.Split(tok, ".")
 	b, err := json.Marshal(claims)
@@ -43,12 +43,12 @@ func TestRegressionUnverifiedTokenIsNotDescribed(t *testing.T) {
 	for _, tc := range []struct {
 		name, token, want string
 	}{
-		{"aud edited", edited(t, real, h.claims(map[string]any{"aud": "billing"})), "bad_signature"},
-		{"exp edited into the past", edited(t, real, h.claims(map[string]any{"exp": now - 3600})), "bad_signature"},
-		{"exp removed", edited(t, real, h.claims(map[string]any{"exp": nil})), "bad_signature"},
-		{"nbf in the future", edited(t, real, h.claims(map[string]any{"nbf": now + 3600})), "bad_signature"},
-		{"exp not a number", edited(t, real, h.claims(map[string]any{"exp": "soon"})), "bad_signature"},
-		{"aud of the wrong type", edited(t, real, h.claims(map[string]any{"aud": 7})), "bad_signature"},
+		{"aud edited", tampered(t, real, h.claims(map[string]any{"aud": "billing"})), "bad_signature"},
+		{"exp edited into the past", tampered(t, real, h.claims(map[string]any{"exp": now - 3600})), "bad_signature"},
+		{"exp removed", tampered(t, real, h.claims(map[string]any{"exp": nil})), "bad_signature"},
+		{"nbf in the future", tampered(t, real, h.claims(map[string]any{"nbf": now + 3600})), "bad_signature"},
+		{"exp not a number", tampered(t, real, h.claims(map[string]any{"exp": "soon"})), "bad_signature"},
+		{"aud of the wrong type", tampered(t, real, h.claims(map[string]any{"aud": 7})), "bad_signature"},
 		{"expired, signed by an unpublished key under a published kid", h.token(unpublished, map[string]any{"exp": now - 3600, "aud": "billing"}), "bad_signature"},
 		{"expired, unknown kid", h.token(testKeys.RSA2, map[string]any{"exp": now - 3600}), "unknown_kid"},
 	} {
@@ -112,7 +112,7 @@ func TestRejectedTokenCache(t *testing.T) {
 	if r := h.reply(id); r == nil || r.body["reason"] != "token_expired" {
 		t.Fatalf("cached rejection: %+v, want token_expired", r)
 	}
-	if _, ok := h.plugin.rejected.get(edited(t, expired, h.claims(map[string]any{"exp": now - 3600}))+"x", h.clock.now()); ok {
+	if _, ok := h.plugin.rejected.get(tampered(t, expired, h.claims(map[string]any{"exp": now - 3600}))+"x", h.clock.now()); ok {
 		t.Fatal("a different token hit the cache of rejected tokens")
 	}
 }

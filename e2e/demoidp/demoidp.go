@@ -2,11 +2,16 @@
 // serves a JWKS with one RS256 and one ES256 key, mints tokens on request, rotates its RS256
 // key on request, and publishes a revocation list (revocations.go). Keys are generated at
 // start; nothing is persisted.
+//
+// In the e2e module this is a tool users run (make run); e2e/doc.go gives the layout.
 package demoidp
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +53,16 @@ func New(issuer, audience string) (*IdP, error) {
 		revoked: revocations{jti: map[string]int64{}, sub: map[string]int64{}}}, nil
 }
 
+// TokenParams are the query parameters of GET /token, with what each does; the demo prints
+// them and README.md lists them (a test in cmd/demo checks both).
+var TokenParams = []struct{ Name, Help string }{
+	{"alg", "RS256 (default) or ES256"},
+	{"sub", "the subject (default alice)"},
+	{"scope", "space-separated scopes (default none)"},
+	{"ttl", "lifetime as a Go duration, e.g. 90s or 2h (default 10m); negative for an expired token"},
+	{"nbf", "not-before, as a duration from now (default 0s); positive for a token not valid yet"},
+}
+
 // Token mints a token: alg "RS256" or "ES256"; scope space-separated; ttl may be negative
 // (an expired token); nbf in the future with notBefore > 0.
 func (p *IdP) Token(alg, sub, scope string, ttl, notBefore time.Duration) (string, error) {
@@ -59,12 +74,18 @@ func (p *IdP) Token(alg, sub, scope string, ttl, notBefore time.Duration) (strin
 // handle POST /revoke?jti= takes.
 func (p *IdP) TokenWithJTI(alg, sub, scope string, ttl, notBefore time.Duration) (string, string, error) {
 	p.mu.Lock()
-	k := p.rsa
-	if alg == "ES256" {
+	var k *mint.Key
+	switch alg {
+	case "RS256":
+		k = p.rsa
+	case "ES256":
 		k = p.ec
 	}
 	p.maxTTL = max(p.maxTTL, ttl)
 	p.mu.Unlock()
+	if k == nil {
+		return "", "", fmt.Errorf("alg %q: the demo IdP signs RS256 or ES256", alg)
+	}
 	now := time.Now()
 	jti := "demo-" + strconv.FormatInt(p.jtiSeq.Add(1), 10)
 	tok, err := k.Sign(map[string]any{"iss": p.Issuer, "aud": p.Audience, "sub": sub, "scope": scope, "jti": jti,
@@ -99,9 +120,24 @@ func (p *IdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write(doc)
 	case "/token":
 		q := r.URL.Query()
-		ttl, _ := time.ParseDuration(orDefault(q.Get("ttl"), "10m"))
-		nbf, _ := time.ParseDuration(orDefault(q.Get("nbf"), "0s"))
-		tok, err := p.Token(orDefault(q.Get("alg"), "RS256"), orDefault(q.Get("sub"), "alice"), q.Get("scope"), ttl, nbf)
+		for name := range q {
+			if !slices.ContainsFunc(TokenParams, func(tp struct{ Name, Help string }) bool { return tp.Name == name }) {
+				http.Error(w, "unknown parameter "+strconv.Quote(name)+"; /token takes "+tokenParamNames(), http.StatusBadRequest)
+				return
+			}
+		}
+		ttl, err1 := time.ParseDuration(orDefault(q.Get("ttl"), "10m"))
+		nbf, err2 := time.ParseDuration(orDefault(q.Get("nbf"), "0s"))
+		if err := errors.Join(err1, err2); err != nil {
+			http.Error(w, "ttl and nbf are Go durations such as 90s, 2h or -1h: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		alg := orDefault(q.Get("alg"), "RS256")
+		if alg != "RS256" && alg != "ES256" {
+			http.Error(w, "alg "+strconv.Quote(alg)+": the demo IdP signs RS256 or ES256", http.StatusBadRequest)
+			return
+		}
+		tok, err := p.Token(alg, orDefault(q.Get("sub"), "alice"), q.Get("scope"), ttl, nbf)
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
@@ -128,6 +164,14 @@ func (p *IdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func tokenParamNames() string {
+	names := make([]string, len(TokenParams))
+	for i, tp := range TokenParams {
+		names[i] = tp.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 func orDefault(s, d string) string {
 	if s == "" {
 		return d
@@ -135,8 +179,8 @@ func orDefault(s, d string) string {
 	return s
 }
 
-// Echo is the demo upstream: it answers with the method, path and headers it received, so
-// a client sees what the filter let through (token removed, claim headers set).
+// Echo is the demo upstream: its response body is the method, path and headers it received,
+// so a client sees what the filter let through (token removed, claim headers set).
 func Echo(w http.ResponseWriter, r *http.Request) {
 	var b strings.Builder
 	b.WriteString("upstream saw: " + r.Method + " " + r.URL.RequestURI() + "\n")

@@ -4,6 +4,8 @@
 // The file is parsed with Envoy's own API types (go-control-plane) and validated by their
 // generated validators, so the file it accepts is one Envoy's parser accepts. Anything
 // outside that subset is refused at start with the field named, never silently ignored.
+//
+// In the e2e module this is a tool users run; e2e/doc.go gives the layout.
 package devproxy
 
 import (

@@ -88,14 +88,7 @@ func Start(ctx context.Context, cfg *Config, opts Options) (*Proxy, error) {
 			p.Close(ctx)
 			return nil, err
 		}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, h.StatsText()) })
-		mux.HandleFunc("/stats/prometheus", func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("content-type", "text/plain; version=0.0.4")
-			io.WriteString(w, PrometheusText(h.Stats(), cfg.StatsTags))
-		})
-		mux.HandleFunc("/ready", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "LIVE\n") })
-		p.serve(&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln)
+		p.serve(&http.Server{Handler: adminHandler(h, cfg.StatsTags), ReadHeaderTimeout: 10 * time.Second}, ln)
 	}
 	return p, nil
 }

@@ -27,7 +27,7 @@ const (
 
 // Cluster is an upstream the plugin may call with proxy_http_call, by name.
 type Cluster struct {
-	// Do performs the request; by default an HTTP/1.1 request to Address.
+	// Address is where requests go, as HTTP/1.1 (over TLS with TLS, sending SNI).
 	Address string // host:port
 	TLS     bool
 	SNI     string

@@ -10,6 +10,8 @@
 // default engine and Istio's only one. Each rule links to the section of docs/host.md it
 // follows; that page's "What the local host does differently" lists where this host knowingly
 // departs from Envoy.
+//
+// In the e2e module this is a tool users run; e2e/doc.go gives the layout.
 package envoyhost
 
 import (

@@ -192,7 +192,7 @@ func (h *Host) wasiModule(ctx context.Context, rt wazero.Runtime) error {
 		vm := guard(ctx, "poll_oneoff")
 		vm.pollCalls++
 		if h.opts.Profile == Pre533 {
-			return errnoNosys // nevents untouched (notes §1.11)
+			return errnoNosys // nevents untouched (docs/host.md#poll_oneoff-and-the-go-runtime)
 		}
 		m.Memory().WriteUint32Le(nevents, 0)
 		return errnoSuccess

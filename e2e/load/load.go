@@ -1,6 +1,8 @@
 // Package load is a small closed-loop HTTP load generator for loopback measurements: a fixed
 // number of requests sent by a fixed number of clients over keep-alive connections, each
 // latency recorded, bounded in time as well as in count.
+//
+// In the e2e module this is a tool users run (make bench); e2e/doc.go gives the layout.
 package load
 
 import (

@@ -14,15 +14,12 @@ import (
 
 func SetVMContext(vm types.VMContext) { proxywasm.SetVMContext(vm) }
 
-func LogTrace(msg string)    { proxywasm.LogTrace(msg) }
-func LogDebug(msg string)    { proxywasm.LogDebug(msg) }
 func LogInfo(msg string)     { proxywasm.LogInfo(msg) }
 func LogWarn(msg string)     { proxywasm.LogWarn(msg) }
 func LogError(msg string)    { proxywasm.LogError(msg) }
 func LogCritical(msg string) { proxywasm.LogCritical(msg) }
 
 func GetPluginConfiguration() ([]byte, error) { return proxywasm.GetPluginConfiguration() }
-func GetVMConfiguration() ([]byte, error)     { return proxywasm.GetVMConfiguration() }
 
 func SetTickPeriodMilliSeconds(ms uint32) error { return proxywasm.SetTickPeriodMilliSeconds(ms) }
 
@@ -38,14 +35,6 @@ func ReplaceHttpRequestHeader(key, value string) error {
 }
 func RemoveHttpRequestHeader(key string) error         { return proxywasm.RemoveHttpRequestHeader(key) }
 func GetHttpResponseHeader(key string) (string, error) { return proxywasm.GetHttpResponseHeader(key) }
-func GetHttpResponseHeaders() ([][2]string, error)     { return proxywasm.GetHttpResponseHeaders() }
-func AddHttpResponseHeader(key, value string) error {
-	return proxywasm.AddHttpResponseHeader(key, value)
-}
-func ReplaceHttpResponseHeader(key, value string) error {
-	return proxywasm.ReplaceHttpResponseHeader(key, value)
-}
-func RemoveHttpResponseHeader(key string) error { return proxywasm.RemoveHttpResponseHeader(key) }
 
 // SendHttpResponse sends a local reply. details is Envoy's response-code-details string; the
 // SDK cannot pass it (it sends none), so the native build drops it and only the wasm build
@@ -66,9 +55,6 @@ func GetHttpCallResponseHeaders() ([][2]string, error) { return proxywasm.GetHtt
 func GetHttpCallResponseBody(start, maxSize int) ([]byte, error) {
 	return proxywasm.GetHttpCallResponseBody(start, maxSize)
 }
-func GetHttpCallResponseTrailers() ([][2]string, error) {
-	return proxywasm.GetHttpCallResponseTrailers()
-}
 
 func GetProperty(path []string) ([]byte, error)     { return proxywasm.GetProperty(path) }
 func SetProperty(path []string, value []byte) error { return proxywasm.SetProperty(path, value) }
@@ -78,15 +64,7 @@ func SetSharedData(key string, value []byte, cas uint32) error {
 	return proxywasm.SetSharedData(key, value, cas)
 }
 
-func RegisterSharedQueue(name string) (uint32, error) { return proxywasm.RegisterSharedQueue(name) }
-func ResolveSharedQueue(vmID, name string) (uint32, error) {
-	return proxywasm.ResolveSharedQueue(vmID, name)
-}
-func EnqueueSharedQueue(id uint32, data []byte) error { return proxywasm.EnqueueSharedQueue(id, data) }
-func DequeueSharedQueue(id uint32) ([]byte, error)    { return proxywasm.DequeueSharedQueue(id) }
-
 func SetEffectiveContext(id uint32) error { return proxywasm.SetEffectiveContext(id) }
-func PluginDone()                         { proxywasm.PluginDone() }
 
 // Counter is a monotonically increasing metric (Envoy counter).
 type Counter struct{ m proxywasm.MetricCounter }
@@ -94,16 +72,11 @@ type Counter struct{ m proxywasm.MetricCounter }
 // Gauge is a metric that can go up and down (Envoy gauge).
 type Gauge struct{ m proxywasm.MetricGauge }
 
-// Histogram records observed values (Envoy histogram).
-type Histogram struct{ m proxywasm.MetricHistogram }
-
-func DefineCounter(name string) Counter     { return Counter{proxywasm.DefineCounterMetric(name)} }
-func DefineGauge(name string) Gauge         { return Gauge{proxywasm.DefineGaugeMetric(name)} }
-func DefineHistogram(name string) Histogram { return Histogram{proxywasm.DefineHistogramMetric(name)} }
+func DefineCounter(name string) Counter { return Counter{proxywasm.DefineCounterMetric(name)} }
+func DefineGauge(name string) Gauge     { return Gauge{proxywasm.DefineGaugeMetric(name)} }
 
 func (c Counter) Increment(delta uint64) { c.m.Increment(delta) }
 func (g Gauge) Add(delta int64)          { g.m.Add(delta) }
-func (h Histogram) Record(value uint64)  { h.m.Record(value) }
 
 // Set sets the gauge (proxy_record_metric on a gauge). The SDK only adds, so the native
 // build adds the difference to the current value.

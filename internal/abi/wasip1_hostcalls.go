@@ -129,8 +129,6 @@ func logAt(level logLevel, msg string) {
 	proxyLog(uint32(level), stringPointer(msg), uint32(len(msg)))
 }
 
-func LogTrace(msg string)    { logAt(levelTrace, msg) }
-func LogDebug(msg string)    { logAt(levelDebug, msg) }
 func LogInfo(msg string)     { logAt(levelInfo, msg) }
 func LogWarn(msg string)     { logAt(levelWarn, msg) }
 func LogError(msg string)    { logAt(levelError, msg) }
@@ -154,10 +152,6 @@ func getBuffer(bufferType uint32, start, maxSize int) ([]byte, error) {
 
 func GetPluginConfiguration() ([]byte, error) {
 	return getBuffer(bufferPluginConfig, 0, maxBufferBytes)
-}
-
-func GetVMConfiguration() ([]byte, error) {
-	return getBuffer(bufferVMConfiguration, 0, maxBufferBytes)
 }
 
 func SetTickPeriodMilliSeconds(ms uint32) error {
@@ -219,12 +213,6 @@ func ReplaceHttpRequestHeader(key, value string) error {
 }
 func RemoveHttpRequestHeader(key string) error         { return removeHeader(mapRequestHeaders, key) }
 func GetHttpResponseHeader(key string) (string, error) { return getHeader(mapResponseHeaders, key) }
-func GetHttpResponseHeaders() ([][2]string, error)     { return getHeaders(mapResponseHeaders) }
-func AddHttpResponseHeader(key, value string) error    { return addHeader(mapResponseHeaders, key, value) }
-func ReplaceHttpResponseHeader(key, value string) error {
-	return replaceHeader(mapResponseHeaders, key, value)
-}
-func RemoveHttpResponseHeader(key string) error { return removeHeader(mapResponseHeaders, key) }
 
 // SendHttpResponse sends a local reply. Envoy defers it until the callback returns and then forces
 // the callback's result to "stop" (docs/host.md#callback-results,
@@ -262,8 +250,7 @@ func DispatchHttpCall(cluster string, headers [][2]string, body []byte, trailers
 	return token, nil
 }
 
-func GetHttpCallResponseHeaders() ([][2]string, error)  { return getHeaders(mapHttpCallHeaders) }
-func GetHttpCallResponseTrailers() ([][2]string, error) { return getHeaders(mapHttpCallTrailers) }
+func GetHttpCallResponseHeaders() ([][2]string, error) { return getHeaders(mapHttpCallHeaders) }
 func GetHttpCallResponseBody(start, maxSize int) ([]byte, error) {
 	return getBuffer(bufferHttpCallBody, start, maxSize)
 }
@@ -302,46 +289,13 @@ func SetSharedData(key string, value []byte, cas uint32) error {
 	return statusError(proxySetSharedData(stringPointer(key), uint32(len(key)), bytesPointer(value), uint32(len(value)), cas))
 }
 
-func RegisterSharedQueue(name string) (uint32, error) {
-	var id uint32
-	st := proxyRegisterSharedQueue(stringPointer(name), uint32(len(name)), unsafe.Pointer(&id))
-	return id, statusError(st)
-}
-
-func ResolveSharedQueue(vmID, name string) (uint32, error) {
-	var id uint32
-	st := proxyResolveSharedQueue(stringPointer(vmID), uint32(len(vmID)), stringPointer(name), uint32(len(name)), unsafe.Pointer(&id))
-	return id, statusError(st)
-}
-
-func EnqueueSharedQueue(id uint32, data []byte) error {
-	return statusError(proxyEnqueueSharedQueue(id, bytesPointer(data), uint32(len(data))))
-}
-
-func DequeueSharedQueue(id uint32) ([]byte, error) {
-	var ptr, size uint32
-	st := proxyDequeueSharedQueue(id, unsafe.Pointer(&ptr), unsafe.Pointer(&size))
-	data := takeHostData(ptr, size)
-	if err := statusError(st); err != nil {
-		return nil, err
-	}
-	return data, nil
-}
-
 func SetEffectiveContext(id uint32) error { return statusError(proxySetEffectiveContext(id)) }
-
-// PluginDone tells the host that a root context which returned false from OnPluginDone has
-// finished (docs/host.md#shutdown).
-func PluginDone() { proxyDone() }
 
 // Counter is a monotonically increasing metric (Envoy counter).
 type Counter struct{ id uint32 }
 
 // Gauge is a metric that can go up and down (Envoy gauge).
 type Gauge struct{ id uint32 }
-
-// Histogram records observed values (Envoy histogram).
-type Histogram struct{ id uint32 }
 
 func defineMetric(metricType uint32, name string) uint32 {
 	var id uint32
@@ -351,9 +305,8 @@ func defineMetric(metricType uint32, name string) uint32 {
 	return id
 }
 
-func DefineCounter(name string) Counter     { return Counter{defineMetric(metricCounter, name)} }
-func DefineGauge(name string) Gauge         { return Gauge{defineMetric(metricGauge, name)} }
-func DefineHistogram(name string) Histogram { return Histogram{defineMetric(metricHistogram, name)} }
+func DefineCounter(name string) Counter { return Counter{defineMetric(metricCounter, name)} }
+func DefineGauge(name string) Gauge     { return Gauge{defineMetric(metricGauge, name)} }
 
 // Increment adds delta; Envoy refuses a zero delta on a counter (docs/host.md#metrics), so it is
 // skipped.
@@ -363,6 +316,5 @@ func (c Counter) Increment(delta uint64) {
 	}
 }
 
-func (g Gauge) Add(delta int64)         { proxyIncrementMetric(g.id, delta) }
-func (g Gauge) Set(value int64)         { proxyRecordMetric(g.id, uint64(value)) }
-func (h Histogram) Record(value uint64) { proxyRecordMetric(h.id, value) }
+func (g Gauge) Add(delta int64) { proxyIncrementMetric(g.id, delta) }
+func (g Gauge) Set(value int64) { proxyRecordMetric(g.id, uint64(value)) }

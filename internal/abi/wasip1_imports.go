@@ -62,18 +62,6 @@ func proxyGetSharedData(key unsafe.Pointer, keyLen uint32, outPtr, outLen, outCa
 //go:wasmimport env proxy_set_shared_data
 func proxySetSharedData(key unsafe.Pointer, keyLen uint32, value unsafe.Pointer, valueLen uint32, cas uint32) uint32
 
-//go:wasmimport env proxy_register_shared_queue
-func proxyRegisterSharedQueue(name unsafe.Pointer, nameLen uint32, outID unsafe.Pointer) uint32
-
-//go:wasmimport env proxy_resolve_shared_queue
-func proxyResolveSharedQueue(vmID unsafe.Pointer, vmIDLen uint32, name unsafe.Pointer, nameLen uint32, outID unsafe.Pointer) uint32
-
-//go:wasmimport env proxy_enqueue_shared_queue
-func proxyEnqueueSharedQueue(id uint32, data unsafe.Pointer, dataLen uint32) uint32
-
-//go:wasmimport env proxy_dequeue_shared_queue
-func proxyDequeueSharedQueue(id uint32, outPtr, outLen unsafe.Pointer) uint32
-
 //go:wasmimport env proxy_define_metric
 func proxyDefineMetric(metricType uint32, name unsafe.Pointer, nameLen uint32, outID unsafe.Pointer) uint32
 
@@ -85,6 +73,3 @@ func proxyRecordMetric(id uint32, value uint64) uint32
 
 //go:wasmimport env proxy_set_effective_context
 func proxySetEffectiveContext(id uint32) uint32
-
-//go:wasmimport env proxy_done
-func proxyDone() uint32

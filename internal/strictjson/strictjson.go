@@ -117,3 +117,15 @@ func Problem(doc []byte) string {
 	}
 	return ""
 }
+
+// HasControl reports whether s holds an ASCII control character (C0 or DEL), which no
+// issuer, claim value, header name or realm may carry: such a value would end up in an HTTP
+// header or a log line (RFC 9110 §5.5 forbids CTLs in field values).
+func HasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}

@@ -76,3 +76,26 @@ func TestMembersAppendsInDocumentOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestHasControl(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"empty", "", false},
+		{"printable ASCII", "https://idp.example/ a~", false},
+		{"UTF-8 above ASCII", "é ü \u2028", false},
+		{"NUL", "a\x00b", true},
+		{"newline", "a\nb", true},
+		{"tab", "\t", true},
+		{"unit separator", "\x1f", true},
+		{"DEL", "a\x7f", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := HasControl(tc.in); got != tc.want {
+				t.Errorf("HasControl(%q) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -84,13 +85,31 @@ func run(file string, concurrency int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf(`
-jwtguard demo is up: proxy http://127.0.0.1:10000  (admin http://127.0.0.1:9901/stats)
+	fmt.Print(hints(valid, tok("ES256", "", 10*time.Minute, 0), tok("RS256", "orders:read", -time.Hour, 0), valid, valid, victim, victimJTI))
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	fmt.Println("\njwtguard demo stopped")
+	return nil
+}
+
+// hints is what the demo prints once it serves: the addresses, every /token parameter, and
+// curl lines with fresh tokens (valid RS256, valid ES256, expired, then valid twice, then a
+// token to revoke and its jti).
+func hints(valid, es256, expired, valid2, valid3, victim, victimJTI string) string {
+	var params strings.Builder
+	for _, tp := range demoidp.TokenParams {
+		fmt.Fprintf(&params, "  %-6s %s\n", tp.Name, tp.Help)
+	}
+	return fmt.Sprintf(`
+jwtguard demo is up: proxy http://127.0.0.1:10000  (admin http://127.0.0.1:9901/help)
   demo IdP http://127.0.0.1:10001 (JWKS, /token, POST /rotate, POST /revoke, /revoked.json)   echo upstream http://127.0.0.1:10002
 
-Try (tokens are valid for 10 minutes; mint more with curl 'http://127.0.0.1:10001/token?scope=orders:read'):
+Try (tokens are valid for 10 minutes; mint more with curl 'http://127.0.0.1:10001/token?scope=orders:read').
+GET /token takes (e.g. /token?alg=ES256&sub=bob&scope=admin&ttl=1h):
+%sThe echo upstream answers with what it received (method, path, headers) in the response body.
 
-# 200: a valid RS256 token; the upstream sees x-jwt-sub and no Authorization
+# 200: a valid RS256 token; the body shows that the upstream saw x-jwt-sub and no Authorization
 curl -i http://127.0.0.1:10000/orders/42 -H 'Authorization: Bearer %s'
 
 # 200: a valid ES256 token
@@ -119,10 +138,5 @@ sleep 12; curl -i http://127.0.0.1:10000/orders/42 -H 'Authorization: Bearer %s'
 curl http://127.0.0.1:10001/revoked.json
 
 Ctrl-C stops the demo.
-`, valid, tok("ES256", "", 10*time.Minute, 0), tok("RS256", "orders:read", -time.Hour, 0), valid, valid, victim, victimJTI, victim)
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	<-stop
-	fmt.Println("\njwtguard demo stopped")
-	return nil
+`, params.String(), valid, es256, expired, valid2, valid3, victim, victimJTI, victim)
 }

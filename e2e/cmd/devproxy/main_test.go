@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,7 +65,7 @@ func TestExitStatus(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			if got := run(tc.args(), &stderr, nil); got != tc.status {
+			if got := run(tc.args(), io.Discard, &stderr, nil); got != tc.status {
 				t.Fatalf("exit %d, want %d\n%s", got, tc.status, stderr.String())
 			}
 			if !strings.Contains(stderr.String(), tc.stderr) {
@@ -77,12 +78,33 @@ func TestExitStatus(t *testing.T) {
 func TestServesTheDemoBootstrap(t *testing.T) {
 	ready := make(chan *devproxy.Proxy, 1)
 	var stderr bytes.Buffer
-	if got := run([]string{"-c", demoBootstrap(t, func(s string) string { return s }), "--concurrency", "3"}, &stderr, ready); got != 0 {
+	if got := run([]string{"-c", demoBootstrap(t, func(s string) string { return s }), "--concurrency", "3"}, io.Discard, &stderr, ready); got != 0 {
 		t.Fatalf("exit %d\n%s", got, stderr.String())
 	}
 	p := <-ready
 	defer p.Close(context.Background())
 	if !strings.Contains(stderr.String(), "listener ingress on 127.0.0.1:") || !strings.Contains(stderr.String(), "jwtguard: configured") {
 		t.Fatalf("stderr:\n%s", stderr.String())
+	}
+}
+
+// TestHelp: --help (and -h) exits 0 and says, on stdout, which part of Envoy's configuration
+// devproxy serves and what it refuses; an unknown flag is still a usage error.
+func TestHelp(t *testing.T) {
+	for _, flagName := range []string{"--help", "-h"} {
+		var stdout, stderr bytes.Buffer
+		if got := run([]string{flagName}, &stdout, &stderr, nil); got != 0 {
+			t.Fatalf("%s: exit %d\n%s", flagName, got, stderr.String())
+		}
+		for _, want := range []string{"usage: devproxy -c FILE", "Supported:", "envoy.filters.http.wasm", "STRICT_DNS",
+			"Refused at start", "dynamic resources", "-concurrency", "-wasi-profile", "/stats[?format=json"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("%s: stdout lacks %q:\n%s", flagName, want, stdout.String())
+			}
+		}
+	}
+	var stderr bytes.Buffer
+	if got := run([]string{"--loud"}, io.Discard, &stderr, nil); got != 2 || !strings.Contains(stderr.String(), "usage: devproxy") {
+		t.Fatalf("unknown flag: exit %d\n%s", got, stderr.String())
 	}
 }

@@ -1,4 +1,5 @@
-// Command oci writes build/jwtguard.wasm as a Wasm OCI image layout (make oci):
+// Command oci adds build/jwtguard.wasm to a Wasm OCI image layout under a tag (make oci),
+// keeping the images the layout already holds under other tags:
 //
 //	oci -wasm build/jwtguard.wasm -out build/oci -tag 0.1.0
 package main
@@ -14,14 +15,10 @@ import (
 func main() {
 	wasm := flag.String("wasm", "build/jwtguard.wasm", "the plugin")
 	out := flag.String("out", "build/oci", "OCI layout directory to write")
-	tag := flag.String("tag", "latest", "ref name annotation")
+	tag := flag.String("tag", "latest", "the image's tag (ref name annotation); an image already under it is replaced")
 	flag.Parse()
 	code, err := os.ReadFile(*wasm)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "oci:", err)
-		os.Exit(1)
-	}
-	if err := os.RemoveAll(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "oci:", err)
 		os.Exit(1)
 	}

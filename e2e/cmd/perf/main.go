@@ -11,6 +11,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -29,7 +30,7 @@ import (
 
 func main() {
 	wasm := flag.String("wasm", "build/jwtguard.wasm", "the plugin")
-	benchFile := flag.String("bench", "", "output of go test -bench for the e2e package")
+	benchFiles := flag.String("bench", "", "outputs of go test -bench (the e2e package, jwtverify), comma-separated")
 	requests := flag.Int("requests", 20000, "HTTP requests per cached-token run")
 	cold := flag.Int("cold", 2000, "HTTP requests (distinct tokens) in the cold run")
 	concurrency := flag.Int("concurrency", 8, "HTTP clients")
@@ -48,74 +49,40 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*wasm, *benchFile, *requests, *cold, *concurrency, *workers, *churn); err != nil {
+	if err := run(*wasm, *benchFiles, *requests, *cold, *concurrency, *workers, *churn); err != nil {
 		fmt.Fprintln(os.Stderr, "perf:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-type row struct {
-	what, measured, reference, ratio, target, met string
-}
-
-func run(wasmFile, benchFile string, requests, cold, concurrency, workers, churn int) error {
+func run(wasmFile, benchFiles string, requests, cold, concurrency, workers, churn int) error {
 	code, err := os.ReadFile(wasmFile)
 	if err != nil {
 		return err
 	}
 	bench := map[string]float64{}
-	if benchFile != "" {
-		if bench, err = readBench(benchFile); err != nil {
+	for _, file := range strings.Split(benchFiles, ",") {
+		if file == "" {
+			continue
+		}
+		got, err := readBench(file)
+		if err != nil {
 			return err
 		}
+		maps.Copy(bench, got)
 	}
-	var rows []row
-	us := func(ns float64) string { return fmt.Sprintf("%.1f µs", ns/1e3) }
-	ratioRow := func(what, name, ref string, limit float64, extra string) {
-		a, b := bench[name], bench[ref]
-		if a == 0 || b == 0 {
-			return
-		}
-		r := row{what: what, measured: us(a) + " (" + name + ")", reference: us(b) + " (" + ref + ")", ratio: fmt.Sprintf("%.2f×", a/b)}
-		if limit > 0 {
-			r.target = fmt.Sprintf("≤ %.2f×%s", limit, extra)
-			r.met = yes(a/b <= limit)
-		}
-		rows = append(rows, r)
-	}
-	ratioRow("cached token", "WasmCachedToken", "WasmOpenRoute", 2, "")
-	if v := bench["WasmCachedToken"]; v > 0 {
-		rows = append(rows, row{what: "cached token, absolute", measured: us(v), target: "≤ 5 µs", met: yes(v <= 5000)})
-	}
-	ratioRow("open route through the host's goroutine hand-off (devproxy's model, not Envoy's)", "WasmHandOffOpenRoute", "WasmOpenRoute", 0, "")
-	ratioRow("cached token through the hand-off", "WasmHandOffCachedToken", "WasmHandOffOpenRoute", 0, "")
-	ratioRow("cold RS256 (new valid token)", "WasmColdRS256", "FloorWasmRS256", 1.15, "")
-	ratioRow("cold ES256 (new valid token)", "WasmColdES256", "FloorWasmES256", 1.15, "")
-	for _, alg := range mint.Algs { // issue 18: each algorithm next to its stdlib floor in wasm
-		ratioRow("cold "+alg+" (new valid token; local key set of one key per algorithm)", "WasmColdAlg/"+alg, "FloorWasmAlg/"+alg, 0, "")
-	}
-	ratioRow("forged RS256 (new token, bad signature)", "WasmForgedRS256", "FloorWasmRS256", 0, "")
-	ratioRow("insufficient scope (cached token, 403)", "WasmInsufficientScope", "WasmCachedToken", 0, "")
-	ratioRow("floor RS256: wasm ÷ native", "FloorWasmRS256", "NativeRS256", 0, "")
-	ratioRow("floor ES256: wasm ÷ native", "FloorWasmES256", "NativeES256", 0, "")
-	ratioRow("peer golang-jwt v5 RS256 (native) ÷ native floor", "PeerGolangJWTRS256", "NativeRS256", 0, "")
-	ratioRow("peer golang-jwt v5 ES256 (native) ÷ native floor", "PeerGolangJWTES256", "NativeES256", 0, "")
-	if v := bench["WasmStartVM"]; v > 0 {
-		rows = append(rows, row{what: "start of one VM (_initialize + vm_start + configure)", measured: fmt.Sprintf("%.1f ms", v/1e6), target: "≤ 50 ms", met: yes(v <= 50e6)})
-	}
-	if v := bench["WasmCompile"]; v > 0 {
-		rows = append(rows, row{what: "compile the module (once per plugin load)", measured: fmt.Sprintf("%.2f s", v/1e9)})
-	}
-	if st, err := os.Stat(wasmFile); err == nil {
-		rows = append(rows, row{what: ".wasm size", measured: fmt.Sprintf("%.2f MB", float64(st.Size())/1e6), target: "≤ 6 MB", met: yes(st.Size() <= 6e6)})
-	}
-
-	httpRows, err := httpRun(code, requests, cold, concurrency, workers)
+	st, err := os.Stat(wasmFile)
 	if err != nil {
 		return err
 	}
-	rows = append(rows, httpRows...)
+	rows := benchRows(bench, st.Size())
+
+	hot, coldRun, base, err := httpRun(code, requests, cold, concurrency, workers)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, httpRows(hot, coldRun, base, concurrency, workers)...)
 
 	if churn > 0 {
 		// A cache small enough to be full within the first fifth of the run (each worker sees
@@ -127,31 +94,12 @@ func run(wasmFile, benchFile string, requests, cold, concurrency, workers, churn
 		if err != nil {
 			return err
 		}
-		half := r.MemoryMiB[len(r.MemoryMiB)/2-1]
-		last := r.MemoryMiB[len(r.MemoryMiB)-1]
-		rows = append(rows, row{what: fmt.Sprintf("worker linear memory, %d requests over %d distinct tokens, cache_entries %d (MiB after each tenth)", churn, 3*cache, cache),
-			measured: soak.Series(r.MemoryMiB, "%.1f"), reference: fmt.Sprintf("%.1f at half", half), ratio: fmt.Sprintf("%.2f×", last/half),
-			target: "no growth once the cache is full", met: yes(last <= half*1.1)})
-		rows = append(rows, row{what: fmt.Sprintf("Go heap of the %d workers' VMs together, same run (MiB, gauge jwtguard.vm.heap_live_bytes)", workers),
-			measured: soak.Series(r.HeapMiB, "%.1f")})
+		rows = append(rows, memoryRows(r.MemoryMiB, r.HeapMiB, churn, 3*cache, cache, workers)...)
 	}
-
-	fmt.Println("| measure | measured | reference | ratio | target | met |")
-	fmt.Println("|---|---|---|---|---|---|")
-	for _, r := range rows {
-		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", r.what, r.measured, r.reference, r.ratio, r.target, r.met)
-	}
+	printTable(os.Stdout, rows)
 	return nil
 }
 
-func yes(ok bool) string {
-	if ok {
-		return "yes"
-	}
-	return "**no**"
-}
-
-// readBench reads ns/op per benchmark name (without the -GOMAXPROCS suffix).
 // readBench reads `go test -bench` output: the median ns/op of each benchmark over its runs
 // (-count), so that one disturbed run does not set a ratio.
 func readBench(file string) (map[string]float64, error) {
@@ -194,18 +142,18 @@ func median(vs []float64) float64 {
 
 // httpRun measures throughput and latency over loopback HTTP: a client → devproxy →
 // upstream, through a listener with the plugin and one without.
-func httpRun(code []byte, requests, cold, concurrency, workers int) ([]row, error) {
+func httpRun(code []byte, requests, cold, concurrency, workers int) (hot, coldRun, base load.Result, err error) {
 	ctx := context.Background()
 	keys := mint.MustKeys()
 	const issuer = "https://perf-idp.example/"
 	upstream, err := serve(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) }))
 	if err != nil {
-		return nil, err
+		return hot, coldRun, base, err
 	}
 	jwks := mint.JWKS(keys.RSA, keys.EC)
 	idp, err := serve(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(jwks) }))
 	if err != nil {
-		return nil, err
+		return hot, coldRun, base, err
 	}
 	plugin := `{"providers": {"perf": {"issuer": "` + issuer + `", "audiences": ["perf-api"],
       "remote_jwks": {"cluster": "idp", "authority": "idp", "path": "/jwks"}}},
@@ -221,15 +169,15 @@ func httpRun(code []byte, requests, cold, concurrency, workers int) ([]row, erro
 	}
 	dir, err := os.MkdirTemp("", "perf")
 	if err != nil {
-		return nil, err
+		return hot, coldRun, base, err
 	}
 	defer os.RemoveAll(dir)
 	if err := os.WriteFile(dir+"/inline", code, 0o644); err != nil {
-		return nil, err
+		return hot, coldRun, base, err
 	}
 	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: workers, Profile: envoyhost.Post533, BaseDir: dir})
 	if err != nil {
-		return nil, err
+		return hot, coldRun, base, err
 	}
 	defer p.Close(ctx)
 	guarded := "http://" + p.Listeners[0].Addr().String() + "/api"
@@ -258,24 +206,15 @@ func httpRun(code []byte, requests, cold, concurrency, workers int) ([]row, erro
 	load.Run(ctx, 200, concurrency, time.Minute, func(int) *http.Request { return get(plain, cached) })
 
 	const limit = 2 * time.Minute
-	base := load.Run(ctx, requests, concurrency, limit, func(int) *http.Request { return get(plain, cached) })
-	hot := load.Run(ctx, requests, concurrency, limit, func(int) *http.Request { return get(guarded, cached) })
-	coldRun := load.Run(ctx, cold, concurrency, limit, func(i int) *http.Request { return get(guarded, coldTokens[i]) })
+	base = load.Run(ctx, requests, concurrency, limit, func(int) *http.Request { return get(plain, cached) })
+	hot = load.Run(ctx, requests, concurrency, limit, func(int) *http.Request { return get(guarded, cached) })
+	coldRun = load.Run(ctx, cold, concurrency, limit, func(i int) *http.Request { return get(guarded, coldTokens[i]) })
 	for name, r := range map[string]load.Result{"without the filter": base, "cached": hot, "cold": coldRun} {
 		if r.Errors > 0 || r.Statuses[200] != r.Requests {
-			return nil, fmt.Errorf("HTTP %s: %d errors, statuses %v", name, r.Errors, r.Statuses)
+			return hot, coldRun, base, fmt.Errorf("HTTP %s: %d errors, statuses %v", name, r.Errors, r.Statuses)
 		}
 	}
-	lat := func(r load.Result) string {
-		return fmt.Sprintf("%.0f req/s, p50 %s, p99 %s", r.PerSecond(), r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
-	}
-	setup := fmt.Sprintf(" (HTTP/1.1 loopback, %d clients, devproxy %d workers)", concurrency, workers)
-	return []row{
-		{what: "HTTP, cached token, with ÷ without the filter" + setup, measured: lat(hot), reference: lat(base),
-			ratio: fmt.Sprintf("%.2f×", hot.PerSecond()/base.PerSecond()), target: "≥ 0.8× throughput", met: yes(hot.PerSecond() >= 0.8*base.PerSecond())},
-		{what: "HTTP, cold RS256 (a new token per request)" + setup, measured: lat(coldRun), reference: lat(base),
-			ratio: fmt.Sprintf("%.2f×", coldRun.PerSecond()/base.PerSecond())},
-	}, nil
+	return hot, coldRun, base, nil
 }
 
 // serve starts an HTTP server on a loopback port and returns its address.

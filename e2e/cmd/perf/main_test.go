@@ -3,7 +3,12 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/jwtguard/jwtguard/e2e/load"
 )
 
 func TestReadBenchTakesTheMedianOfRuns(t *testing.T) {
@@ -40,4 +45,72 @@ PASS
 	if len(got) != 3 {
 		t.Errorf("read %d benchmarks, want 3: %v", len(got), got)
 	}
+}
+
+// TestReadmeTableIsWhatPerfPrints: README.md's performance table must be a copy of what
+// `make bench` prints. Rows are rendered from made-up measurements with perf's default
+// parameters; README must have the same header, the same rows in the same order with the same
+// labels and targets, and cells of the same shape (only the numbers and yes/no may differ).
+func TestReadmeTableIsWhatPerfPrints(t *testing.T) {
+	bench := map[string]float64{}
+	for i, name := range []string{"WasmCachedToken", "WasmOpenRoute", "WasmColdRS256", "FloorWasmRS256", "WasmColdES256",
+		"FloorWasmES256", "WasmForgedRS256", "WasmInsufficientScope", "WasmHandOffOpenRoute", "WasmHandOffCachedToken",
+		"NativeRS256", "NativeES256", "PeerGolangJWTRS256", "PeerGolangJWTES256", "VerifyRS256", "StdlibRS256",
+		"VerifyES256", "StdlibES256", "WasmStartVM", "WasmCompile"} {
+		bench[name] = float64(1000 * (i + 1))
+	}
+	// The per-algorithm rows (WasmColdAlg/<alg>) are left out: README's figures come from a
+	// run before they existed; the next make bench run adds them to both.
+	res := func(n int) load.Result {
+		return load.Result{Requests: n, Duration: time.Second, P50: time.Millisecond, P99: 4 * time.Millisecond}
+	}
+	series := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	rows := benchRows(bench, 6_000_000)
+	rows = append(rows, httpRows(res(8000), res(3000), res(10000), 8, 2)...)
+	rows = append(rows, memoryRows(series, series, 120000, 6000, 2000, 2)...)
+	var b strings.Builder
+	printTable(&b, rows)
+	want := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if i := strings.Index(string(readme), want[0]+"\n"); i >= 0 {
+		for _, line := range strings.Split(string(readme[i:]), "\n") {
+			if !strings.HasPrefix(line, "|") {
+				break
+			}
+			got = append(got, line)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("README's performance table has %d lines, perf prints %d:\n%s", len(got), len(want), b.String())
+	}
+	for i := range want {
+		if !cellShape(want[i]).MatchString(got[i]) {
+			t.Errorf("README line %d\n  %s\nis not what perf prints:\n  %s", i+1, got[i], want[i])
+		}
+	}
+}
+
+var number = regexp.MustCompile(`[0-9]+(\.[0-9]+)?|\byes\b|\bno\b`)
+
+// cellShape turns a rendered line into a pattern where every number (and yes/no) may differ.
+func cellShape(line string) *regexp.Regexp {
+	var p strings.Builder
+	p.WriteString("^")
+	last := 0
+	for _, m := range number.FindAllStringIndex(line, -1) {
+		p.WriteString(regexp.QuoteMeta(line[last:m[0]]))
+		if s := line[m[0]:m[1]]; s == "yes" || s == "no" {
+			p.WriteString(`(yes|no)`)
+		} else {
+			p.WriteString(`[0-9]+(\.[0-9]+)?`)
+		}
+		last = m[1]
+	}
+	p.WriteString(regexp.QuoteMeta(line[last:]) + "$")
+	return regexp.MustCompile(p.String())
 }
