@@ -74,9 +74,12 @@ func TestRegressionGCStallsInReactor(t *testing.T) {
 	}
 	// By 40% of the run each worker has drawn ~8000 times from the 5000 tokens and cached
 	// about 4000 of them (the cache holds them all); after that memory may grow by the last
-	// entries (~1 KiB each) but not climb: the failure grew it 4× between here and the end.
+	// entries (~1 KiB each) and by a step of the collector's heap target, but not climb: the
+	// failure grew it 4× between here and the end. Healthy runs end 1.1–1.25× above the 40%
+	// mark (the cache still fills: ~80% of the 5000 tokens drawn by then, ~98% at the end), so
+	// the bound is 1.5×: far from both.
 	settled, last := r.MemoryMiB[3], r.MemoryMiB[len(r.MemoryMiB)-1]
-	if last > settled*1.25 {
+	if last > settled*1.5 {
 		t.Fatalf("worker linear memory grew from %.1f MiB (40%%) to %.1f MiB (end): %v", settled, last, r.MemoryMiB)
 	}
 	t.Logf("worker memory MiB %v", r.MemoryMiB)
