@@ -36,6 +36,7 @@ type Key struct {
 	alg    Algorithm // 0: the JWK has no "alg"; the key fits any algorithm of its type
 	id     KeyID
 	rsa    *rsa.PublicKey
+	rsaMod *rsaModulus // prepared for verification in builds that use it (prepareRSA)
 	ec     *ecdsa.PublicKey
 }
 
@@ -187,7 +188,7 @@ func parseJWK(jwk gjson.Result) (*Key, string) {
 		if why != "" {
 			return nil, why
 		}
-		k.rsa = pub
+		prepareRSA(k, pub)
 		thumbprint = `{"e":"` + b64url.EncodeToString(big.NewInt(int64(pub.E)).Bytes()) + `","kty":"RSA","n":"` + b64url.EncodeToString(pub.N.Bytes()) + `"}`
 	case "EC":
 		if k.alg != 0 && k.alg.kty() != "EC" {

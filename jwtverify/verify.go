@@ -3,7 +3,6 @@ package jwtverify
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/rsa"
 	"crypto/sha256"
 	"math/big"
 )
@@ -71,7 +70,7 @@ func (t *jws) verify(ks *KeySet, allowed AlgorithmSet) (KeyID, error) {
 func verifyDigest(alg Algorithm, key *Key, digest, sig []byte) bool {
 	switch alg {
 	case RS256:
-		return key.rsa != nil && rsa.VerifyPKCS1v15(key.rsa, crypto.SHA256, digest, sig) == nil
+		return verifyRSAPKCS1v15(key, crypto.SHA256, digest, sig)
 	case ES256:
 		if key.ec == nil || len(sig) != 64 {
 			return false
