@@ -2,8 +2,8 @@ package jwtverify
 
 import (
 	"bytes"
-	"fmt"
 	"crypto/rsa"
+	"fmt"
 	"math/big"
 	"math/rand/v2"
 	"testing"
@@ -162,5 +162,3 @@ func TestRSAWrongLength(t *testing.T) {
 		}
 	}
 }
-
-
