@@ -137,6 +137,8 @@ fuzz:
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParseJWKS$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRSAPKCS1v15$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRSAModulus$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzDeserializePairs$$' -fuzztime $(FUZZTIME) ./internal/abi
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZTIME) ./filter
