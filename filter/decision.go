@@ -43,7 +43,7 @@ func (s *stream) decide(outcome string, prov *providerState, claims string) {
 	case outcomeAllowed:
 		m.allowed(provider)
 	case outcomeOpenRoute:
-		m.allowedOpen.Increment(1)
+		m.allowedOpen.add(1)
 	default:
 		m.rejected(outcome, provider)
 	}

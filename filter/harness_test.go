@@ -34,17 +34,19 @@ type harness struct {
 	t     testing.TB
 	host  proxytest.HostEmulator
 	clock *testClock
+	vm    *vmContext
 }
 
 func newHarness(t testing.TB, config string) *harness {
 	t.Helper()
 	clock := newTestClock()
+	vm := &vmContext{now: clock.now}
 	opt := proxytest.NewEmulatorOption().
-		WithVMContext(&vmContext{now: clock.now}).
+		WithVMContext(vm).
 		WithPluginConfiguration([]byte(config))
 	host, release := proxytest.NewHostEmulator(opt)
 	t.Cleanup(release)
-	h := &harness{t: t, host: host, clock: clock}
+	h := &harness{t: t, host: host, clock: clock, vm: vm}
 	if st := host.StartPlugin(); st != types.OnPluginStartStatusOK {
 		t.Fatalf("plugin did not start: %v; critical logs: %q", st, host.GetCriticalLogs())
 	}
@@ -157,12 +159,24 @@ func header(hs [][2]string, name string) (string, bool) {
 	return "", false
 }
 
+// counter reads a counter as the host sees it after the plugin's next tick: the counts of the
+// request path are batched in the VM until then (counters.go), so they are flushed first.
 func (h *harness) counter(name string) uint64 {
+	h.flushCounters()
 	v, err := h.host.GetCounterMetric(name)
 	if err != nil {
 		return 0
 	}
 	return v
+}
+
+// flushCounters sends every plugin's batched counts to the host, as its tick does.
+func (h *harness) flushCounters() {
+	for _, pl := range h.vm.plugins {
+		if pl.metrics.batch != nil {
+			pl.metrics.batch.flush()
+		}
+	}
 }
 
 func proxytestOption(config string) *proxytest.EmulatorOption {

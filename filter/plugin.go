@@ -22,10 +22,15 @@ func NewVMContext() types.VMContext { return &vmContext{now: abi.Now} }
 
 type vmContext struct {
 	types.DefaultVMContext
-	now func() time.Time // the host's clock; tests substitute their own
+	now     func() time.Time // the host's clock; tests substitute their own
+	plugins []*pluginState   // the plugin contexts made, one per configured plugin
 }
 
-func (vm *vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginState{now: vm.now} }
+func (vm *vmContext) NewPluginContext(uint32) types.PluginContext {
+	pl := &pluginState{now: vm.now}
+	vm.plugins = append(vm.plugins, pl)
+	return pl
+}
 
 // tickPeriod drives fetch schedules, adoption of keys fetched by other VMs, and the
 // deadlines of held requests. It is short so that a VM holding requests learns within a
@@ -170,6 +175,7 @@ func (pl *pluginState) OnTick() {
 			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(p.fetchedAt) / time.Second))
 		}
 	}
+	pl.metrics.batch.flush()
 	pl.metrics.held.report(int64(pl.heldCount))
 	pl.metrics.cacheEntries.report(int64(pl.cache.len()))
 	// The Go heap this VM's last garbage collection found live: a VM's linear memory never
@@ -181,6 +187,14 @@ func (pl *pluginState) OnTick() {
 	if live := pl.heapLive[0].Value; live.Kind() == runtimemetrics.KindUint64 {
 		pl.metrics.heapBytes.report(int64(live.Uint64()))
 	}
+}
+
+// OnPluginDone sends the counts batched since the last tick: the plugin is going away.
+func (pl *pluginState) OnPluginDone() bool {
+	if pl.metrics.batch != nil {
+		pl.metrics.batch.flush()
+	}
+	return true
 }
 
 func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {

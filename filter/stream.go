@@ -95,11 +95,11 @@ func isCORSPreflight(method string, headers [][2]string) bool {
 func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Action {
 	p := s.plugin
 	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
-		p.metrics.cacheHit.Increment(1)
+		p.metrics.cacheHit.add(1)
 		s.prov = e.provider
 		return s.admit(e, path)
 	}
-	p.metrics.cacheMiss.Increment(1)
+	p.metrics.cacheMiss.add(1)
 	tok, err := jwtverify.Parse(s.token.value, p.tokenLimits)
 	if err != nil {
 		return s.refuse(tokenReason(err))
