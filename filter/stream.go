@@ -94,7 +94,7 @@ func isCORSPreflight(method string, headers [][2]string) bool {
 // false when the request was already held once: it is then answered, never held again.
 func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Action {
 	p := s.plugin
-	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
+	if e, ok := p.cached(s.token.value, s.rule, now); ok {
 		p.metrics.cacheHit.add(1)
 		s.prov = e.provider
 		return s.admit(e, path)
@@ -166,6 +166,16 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	}
 	p.cache.put(s.token.value, e)
 	return s.admit(&e, path)
+}
+
+// cached returns the verification of a token seen before, if it is still valid, its key
+// still published, and its provider one the rule accepts.
+func (p *pluginState) cached(token string, rule *config.Rule, now time.Time) (*verifiedToken, bool) {
+	e, ok := p.cache.get(token, now)
+	if !ok || !rule.Allows(e.provider.cfg) {
+		return nil, false
+	}
+	return e, true
 }
 
 // detached copies strs into one new string and returns views of it. Claims read from a token
