@@ -86,12 +86,15 @@ func run(wasmFile, benchFile string, requests, cold, concurrency, workers, churn
 	}
 	ratioRow("cached token", "WasmCachedToken", "WasmOpenRoute", 2, "")
 	if v := bench["WasmCachedToken"]; v > 0 {
-		rows = append(rows, row{what: "cached token, absolute", measured: us(v), target: "≤ 5 µs", met: yes(v <= 5000)})
+		// issue 19's goal for the Envoy-like host
+		rows = append(rows, row{what: "cached token, absolute", measured: us(v), target: "≤ 10 µs", met: yes(v <= 10000)})
 	}
 	ratioRow("open route through the host's goroutine hand-off (devproxy's model, not Envoy's)", "WasmHandOffOpenRoute", "WasmOpenRoute", 0, "")
 	ratioRow("cached token through the hand-off", "WasmHandOffCachedToken", "WasmHandOffOpenRoute", 0, "")
-	ratioRow("cold RS256 (new valid token)", "WasmColdRS256", "FloorWasmRS256", 1.15, "")
-	ratioRow("cold ES256 (new valid token)", "WasmColdES256", "FloorWasmES256", 1.15, "")
+	// Issue 19's goals: faster than the standard library's verification alone in wasm.
+	ratioRow("cold RS256 (new valid token)", "WasmColdRS256", "FloorWasmRS256", 0.6, "")
+	ratioRow("cold ES256 (new valid token)", "WasmColdES256", "FloorWasmES256", 0.5, "")
+	ratioRow("jwtverify parse + claims + verify, RS256, wasm", "JWTVerifyWasmRS256", "FloorWasmRS256", 0, "")
 	ratioRow("forged RS256 (new token, bad signature)", "WasmForgedRS256", "FloorWasmRS256", 0, "")
 	ratioRow("insufficient scope (cached token, 403)", "WasmInsufficientScope", "WasmCachedToken", 0, "")
 	ratioRow("floor RS256: wasm ÷ native", "FloorWasmRS256", "NativeRS256", 0, "")
