@@ -65,8 +65,8 @@ func beUint64(b []byte) uint64 {
 // rsaScratch is the working memory of one exponentiation, reused through the modulus' pool:
 // a fresh 2 KiB per verification would be garbage the guest's collector must then sweep.
 type rsaScratch struct {
-	s, a, b []uint64 // s: the signature in the Montgomery domain; a, b: alternating products
-	em      []byte
+	s, sm, a, b []uint64 // s: the signature; sm: s in the Montgomery domain; a, b: alternating products
+	em          []byte
 }
 
 func (m *rsaModulus) scratch() *rsaScratch {
@@ -74,8 +74,8 @@ func (m *rsaModulus) scratch() *rsaScratch {
 		return sc
 	}
 	w := m.words
-	buf := make([]uint64, 3*w+2)
-	return &rsaScratch{s: buf[:w:w], a: buf[w : 2*w+1 : 2*w+1], b: buf[2*w+1:], em: make([]byte, m.size)}
+	buf := make([]uint64, 4*w+2)
+	return &rsaScratch{s: buf[:w:w], sm: buf[w : 2*w : 2*w], a: buf[2*w : 3*w+1 : 3*w+1], b: buf[3*w+1:], em: make([]byte, m.size)}
 }
 
 // encodedMessage is RSAVP1 (RFC 8017 §5.2.2) and the integer-to-octets conversion of the
@@ -113,28 +113,29 @@ func (m *rsaModulus) encodedMessage(sig []byte) (em []byte, sc *rsaScratch, ok b
 func (m *rsaModulus) release(sc *rsaScratch) { m.pool.Put(sc) }
 
 // exp sets sc.a[:words] to sc.s^e mod n, for sc.s < n. Left-to-right binary exponentiation
-// in the Montgomery domain: for e = 65537, 16 squarings and 1 multiplication, plus the
-// conversions in and out.
+// in the Montgomery domain, whose last step leaves it: e is odd, so the last step is a
+// squaring and a multiplication by s, and multiplying by s itself rather than by s·R gives
+// (s^(e−1)·R)·s·R⁻¹ = s^e mod n without a conversion out. For e = 65537: the conversion in,
+// 16 squarings and 1 multiplication.
 func (m *rsaModulus) exp(sc *rsaScratch) {
 	w := m.words
 	a, b := sc.a, sc.b
 	m.mul(a, sc.s, m.rr) // a = s·R mod n
-	copy(sc.s, a[:w])    // s in the Montgomery domain
+	copy(sc.sm, a[:w])
 	top := 31
 	for m.e>>top == 0 {
 		top--
 	}
-	for bit := top - 1; bit >= 0; bit-- {
+	for bit := top - 1; bit >= 1; bit-- {
 		m.mul(b, a[:w], a[:w])
 		a, b = b, a
 		if m.e>>bit&1 == 1 {
-			m.mul(b, a[:w], sc.s)
+			m.mul(b, a[:w], sc.sm)
 			a, b = b, a
 		}
 	}
-	// Out of the Montgomery domain: multiply by 1.
-	clear(sc.s)
-	sc.s[0] = 1
+	m.mul(b, a[:w], a[:w])
+	a, b = b, a
 	m.mul(b, a[:w], sc.s)
 	if &b[0] != &sc.a[0] {
 		copy(sc.a, b)
