@@ -88,3 +88,26 @@ func BenchmarkInterleavedCachedToken(b *testing.B) {
 	}
 	reportInterleaved(b, cached, open, "cached", "open")
 }
+
+// BenchmarkInterleavedJWTVerifyRS256: jwtverify's parse, claims and verification of one
+// RS256 token (e2e/testdata/floor's jwtverify_rs256), then the floor, in turn, in the same
+// module: what jwtverify adds around the signature, without the proxy's request path.
+func BenchmarkInterleavedJWTVerifyRS256(b *testing.B) {
+	m := floorModule(b)
+	jv, floor := m.ExportedFunction("jwtverify_rs256"), m.ExportedFunction("floor_rs256")
+	ctx := context.Background()
+	own, ref := make([]time.Duration, b.N), make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		r1, err1 := jv.Call(ctx, 1)
+		t1 := time.Now()
+		r2, err2 := floor.Call(ctx, 1)
+		t2 := time.Now()
+		if err1 != nil || err2 != nil || r1[0] != 1 || r2[0] != 1 {
+			b.Fatalf("iteration %d: %v %v %v %v", i, r1, err1, r2, err2)
+		}
+		own[i], ref[i] = t1.Sub(t0), t2.Sub(t1)
+	}
+	reportInterleaved(b, own, ref, "jwtverify", "floor")
+}

@@ -40,6 +40,7 @@ var (
 	ecPub             *ecdsa.PublicKey
 	rsaInput, ecInput string
 	rsaSig, ecSig     []byte
+	jwks              *jwtverify.KeySet
 )
 
 //go:wasmexport floor_rs256
@@ -83,10 +84,13 @@ func floorES256(n uint32) uint32 {
 //
 //go:wasmexport jwtverify_rs256
 func jwtverifyRS256(n uint32) uint32 {
-	ks, err := jwtverify.ParseJWKS([]byte(os.Getenv("FLOOR_JWKS")))
-	if err != nil {
-		return 0
+	if jwks == nil { // once per instance, as the plugin parses a key set once
+		var err error
+		if jwks, err = jwtverify.ParseJWKS([]byte(os.Getenv("FLOOR_JWKS"))); err != nil {
+			return 0
+		}
 	}
+	ks := jwks
 	policy := &jwtverify.ClaimsPolicy{Issuer: os.Getenv("FLOOR_ISSUER"), Audiences: []string{os.Getenv("FLOOR_AUDIENCE")}}
 	token := os.Getenv("FLOOR_RS256_TOKEN")
 	ok := uint32(0)
