@@ -76,8 +76,10 @@ $(GUEST_WASM): FORCE
 test: lint test-unit test-wasm-vectors test-fuzz test-toolchains test-e2e
 
 # Native unit tests under the SDK's proxytest emulator, with the Wycheproof vectors.
+# internal/gjsonpretty is its own module (it replaces github.com/tidwall/pretty, see its doc).
 test-unit:
 	$(GO) test ./...
+	cd internal/gjsonpretty && $(GO) test ./...
 
 # jwtverify's vector and adversarial tests compiled to wasm and run in wazero (e2e/cmd/wasiexec),
 # once with the wasm build's own RSA (rsaModulus) and once with -tags jwtguard_stdcrypto
@@ -115,6 +117,7 @@ lint:
 	$(GO) vet ./...
 	$(WASM_ENV) $(GO) vet ./...
 	cd e2e && $(GO) vet ./...
+	cd internal/gjsonpretty && $(GO) vet ./...
 	GOBIN=$(abspath $(BUILD)) $(GO) install $(STATICCHECK)
 	$(BUILD)/staticcheck ./...
 	# staticcheck does not know that //go:wasmexport functions are used by the host, so the
@@ -148,9 +151,11 @@ fuzz:
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRSAPKCS1v15$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRSAModulus$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzClaimLookup$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzDeserializePairs$$' -fuzztime $(FUZZTIME) ./internal/abi
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRequestPath$$' -fuzztime $(FUZZTIME) ./filter
+	cd internal/gjsonpretty && $(GO_FUZZ) test -run '^$$' -fuzz '^FuzzPretty$$' -fuzztime $(FUZZTIME) .
 
 clean:
 	rm -rf $(BUILD)

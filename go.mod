@@ -15,3 +15,5 @@ require (
 	github.com/tidwall/pretty v1.2.0 // indirect
 	golang.org/x/text v0.14.0 // indirect
 )
+
+replace github.com/tidwall/pretty => ./internal/gjsonpretty

@@ -24,6 +24,8 @@ type Config struct {
 	Providers []*Provider // sorted by name
 	Rules     []Rule      // in document order; the first match wins
 	Limits    Limits
+	// Conditions are the claim conditions of every rule, indexed by Condition.ID.
+	Conditions []*Condition
 }
 
 // Provider is an issuer of tokens and where its keys come from.
@@ -36,7 +38,7 @@ type Provider struct {
 	Algorithms        jwtverify.AlgorithmSet
 	FromHeaders       []HeaderSource
 	FromParams        []string
-	ScopeClaims       []string
+	ScopeClaims       []jwtverify.ClaimPath
 	Forward           bool
 	ClaimsToHeaders   []ClaimHeader
 	ClockSkew         time.Duration
@@ -47,8 +49,13 @@ type Provider struct {
 	// padding), as Envoy jwt_authn's forward_payload_header; "" → not sent. Lower case.
 	ForwardPayloadHeader string
 	// ClaimsToLog are claims whose values the plugin puts in the stream's filter state for
-	// Envoy's access log (jwtguard_claims), as a JSON object; empty → none.
-	ClaimsToLog []string
+	// Envoy's access log (jwtguard_claims), as a JSON object keyed by each path's String();
+	// empty → none.
+	ClaimsToLog []jwtverify.ClaimPath
+	// Subjects are the sub values accepted (exact or prefix); empty → sub not checked.
+	Subjects []jwtverify.SubjectMatch
+	// MaxLifetime bounds exp − iat of a token; 0 → not checked.
+	MaxLifetime time.Duration
 }
 
 // RemoteJWKS is a JWKS fetched with proxy_http_call from an Envoy cluster.
@@ -73,7 +80,7 @@ type HeaderSource struct {
 
 // ClaimHeader copies a claim into a request header for the upstream.
 type ClaimHeader struct {
-	Claim  string // a top-level claim name
+	Claim  jwtverify.ClaimPath
 	Header string // lower case
 }
 
@@ -86,10 +93,28 @@ type Rule struct {
 // Requirement is what a rule asks of a token. An empty one (from "require": {}) asks for a
 // valid token from any provider and no scope.
 type Requirement struct {
-	Providers []*Provider // empty: the provider whose issuer equals the token's iss
-	Scopes    []string    // all of these
-	AnyScopes []string    // at least one of these (if any are listed)
+	Providers []*Provider  // empty: the provider whose issuer equals the token's iss
+	Scopes    []string     // all of these
+	AnyScopes []string     // at least one of these (if any are listed)
+	Claims    []*Condition // all of these hold
+	AnyClaims []*Condition // at least one of these holds (if any are listed)
+	Token     TokenMode    // whether a request may pass without a valid token
 }
+
+// TokenMode is what a rule does with a request whose token is missing or fails, as Envoy
+// jwt_authn's requirements allow_missing and allow_missing_or_failed
+// (envoy/extensions/filters/http/jwt_authn/v3/config.proto). Claim headers are removed
+// from every request and set only from a token verified for it, in every mode.
+type TokenMode uint8
+
+const (
+	TokenRequired             TokenMode = iota // no valid token: 401 (400 when ambiguous)
+	TokenAllowMissing                          // no token: passes; a token present must be valid
+	TokenAllowMissingOrFailed                  // passes whatever the token; identity only from a valid one
+)
+
+// tokenModes are the values of require.token, in TokenMode order.
+var tokenModes = []string{"required", "allow_missing", "allow_missing_or_failed"}
 
 // Allows reports whether a token from p may pass this rule.
 func (r *Rule) Allows(p *Provider) bool {
@@ -135,13 +160,16 @@ const (
 // these lists with schema.json and REFERENCE.md.
 var (
 	fieldsTop         = []string{"providers", "rules", "realm", "limits"}
-	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log"}
+	fieldsProvider    = []string{"issuer", "audiences", "remote_jwks", "local_jwks", "algorithms", "from_headers", "from_params", "scope_claims", "forward", "claims_to_headers", "clock_skew", "require_expiration", "typ", "from_cookies", "forward_payload_header", "claims_to_log", "subjects", "max_lifetime"}
+	fieldsSubject     = []string{"exact", "prefix"}
 	fieldsRemote      = []string{"cluster", "authority", "path", "refresh_interval", "timeout", "refetch_min_interval", "backoff_base_interval", "backoff_max_interval"}
 	fieldsHeaderSrc   = []string{"name", "value_prefix"}
 	fieldsClaimHeader = []string{"claim", "header"}
 	fieldsRule        = []string{"match", "require"}
-	fieldsMatch       = []string{"prefix", "path", "regex", "methods"}
-	fieldsRequire     = []string{"providers", "scopes", "any_scopes"}
+	fieldsMatch       = []string{"prefix", "path", "regex", "methods", "hosts", "headers"}
+	fieldsHeaderMatch = []string{"name", "present", "exact", "prefix", "regex"}
+	fieldsRequire     = []string{"providers", "scopes", "any_scopes", "claims", "any_claims", "token"}
+	fieldsCondition   = []string{"claim", "equals", "one_of", "contains", "contains_any", "contains_all", "present", "absent"}
 	fieldsLimits      = []string{"max_token_bytes", "max_jwks_bytes", "max_keys", "cache_entries", "max_pending_requests", "pending_timeout"}
 )
 
@@ -155,6 +183,7 @@ var (
 	rangeBackoffMax         = durationRange{DefaultBackoffMaxInterval, time.Second, 24 * time.Hour}
 	rangeClockSkew          = durationRange{DefaultClockSkew, 0, 10 * time.Minute}
 	rangePendingTimeout     = durationRange{DefaultPendingTimeout, time.Millisecond, 5 * time.Minute}
+	rangeMaxLifetime        = durationRange{0, time.Second, 366 * 24 * time.Hour} // default 0: not checked
 
 	rangeMaxTokenBytes = intRange{DefaultMaxTokenBytes, 512, 64 << 10}
 	rangeMaxJWKSBytes  = intRange{DefaultMaxJWKSBytes, 1 << 10, 4 << 20}
@@ -190,6 +219,7 @@ func Parse(doc []byte) (*Config, error) {
 	c.Limits = r.limits(root.Get("limits"))
 	c.Providers = r.providers(root.Get("providers"), c.Limits)
 	c.Rules = r.rules(root.Get("rules"), c.Providers)
+	c.Conditions = r.conditions
 	if len(r.problems) > 0 {
 		return nil, &Error{r.problems}
 	}

@@ -94,7 +94,7 @@ type acceptedCase struct {
 }
 
 func acceptedCases() []acceptedCase {
-	return []acceptedCase{
+	return append(policyAccepted(), []acceptedCase{
 		{"issue contract", issueContract(), func(t *testing.T, c *Config) {
 			p := only(t, c)
 			eq(t, "name", p.Name, "corp")
@@ -110,10 +110,10 @@ func acceptedCases() []acceptedCase {
 			eq(t, "from_headers (name lower-cased)", len(p.FromHeaders), 1)
 			eq(t, "from_headers[0]", p.FromHeaders[0], HeaderSource{Name: "authorization", ValuePrefix: "Bearer "})
 			eqList(t, "from_params", p.FromParams, "access_token")
-			eqList(t, "scope_claims", p.ScopeClaims, "scope", "scp")
+			eqList(t, "scope_claims", pathStrings(p.ScopeClaims), "scope", "scp")
 			eq(t, "forward", p.Forward, false)
 			eq(t, "claims_to_headers (header lower-cased)", len(p.ClaimsToHeaders), 1)
-			eq(t, "claims_to_headers[0]", p.ClaimsToHeaders[0], ClaimHeader{Claim: "sub", Header: "x-jwt-sub"})
+			eqClaimHeader(t, "claims_to_headers[0]", p.ClaimsToHeaders[0], "sub", "x-jwt-sub")
 			eq(t, "clock_skew", p.ClockSkew, 60*time.Second)
 			eq(t, "require_expiration", p.RequireExpiration, true)
 			eq(t, "typ", p.Typ, "")
@@ -141,7 +141,7 @@ func acceptedCases() []acceptedCase {
 			eq(t, "from_headers", len(p.FromHeaders), 1)
 			eq(t, "from_headers[0]", p.FromHeaders[0], HeaderSource{Name: "authorization", ValuePrefix: "Bearer "})
 			eq(t, "from_params", len(p.FromParams), 0)
-			eqList(t, "scope_claims", p.ScopeClaims, "scope", "scp")
+			eqList(t, "scope_claims", pathStrings(p.ScopeClaims), "scope", "scp")
 			eq(t, "forward", p.Forward, false)
 			eq(t, "claims_to_headers", len(p.ClaimsToHeaders), 0)
 			eq(t, "clock_skew", p.ClockSkew, 60*time.Second)
@@ -199,11 +199,11 @@ func acceptedCases() []acceptedCase {
 		{"claims and scopes", withProvider(`,"scope_claims":["permissions"],"forward":true,
 			"claims_to_headers":[{"claim":"sub","header":"X-Sub"},{"claim":"email","header":"x-email"}]`), func(t *testing.T, c *Config) {
 			p := only(t, c)
-			eqList(t, "scope_claims", p.ScopeClaims, "permissions")
+			eqList(t, "scope_claims", pathStrings(p.ScopeClaims), "permissions")
 			eq(t, "forward", p.Forward, true)
 			eq(t, "claims_to_headers", len(p.ClaimsToHeaders), 2)
-			eq(t, "claims_to_headers[0]", p.ClaimsToHeaders[0], ClaimHeader{Claim: "sub", Header: "x-sub"})
-			eq(t, "claims_to_headers[1]", p.ClaimsToHeaders[1], ClaimHeader{Claim: "email", Header: "x-email"})
+			eqClaimHeader(t, "claims_to_headers[0]", p.ClaimsToHeaders[0], "sub", "x-sub")
+			eqClaimHeader(t, "claims_to_headers[1]", p.ClaimsToHeaders[1], "email", "x-email")
 		}},
 		{"claim checks", withProvider(`,"clock_skew":"0s","require_expiration":false,"typ":"at+jwt","audiences":["a","b"]`), func(t *testing.T, c *Config) {
 			p := only(t, c)
@@ -267,7 +267,7 @@ func acceptedCases() []acceptedCase {
 			`}},"rules":[{"match":{"prefix":"/"}}]}`, func(t *testing.T, c *Config) {
 			eq(t, "issuer", only(t, c).Issuer, "https://idp/")
 		}},
-	}
+	}...)
 }
 
 func TestParseAccepted(t *testing.T) {

@@ -76,7 +76,21 @@ func checkCoherent(t *testing.T, c *Config) {
 		if r.Match.Kind() == 0 || (r.Match.Kind() == MatchRegex) != (r.Match.re != nil) {
 			t.Fatalf("rules[%d]: matcher not built", i)
 		}
+		for _, hm := range r.Match.headers {
+			if hm.name == "" || (hm.kind == headerRegex) != (hm.re != nil) {
+				t.Fatalf("rules[%d]: header test not built: %+v", i, hm)
+			}
+		}
 		if r.Require != nil {
+			req := r.Require
+			if req.Token != TokenRequired && len(req.Scopes)+len(req.AnyScopes)+len(req.Claims)+len(req.AnyClaims) > 0 {
+				t.Fatalf("rules[%d]: an optional token with scopes or claim conditions", i)
+			}
+			for _, cond := range append(append([]*Condition{}, req.Claims...), req.AnyClaims...) {
+				if cond.ID >= len(c.Conditions) || c.Conditions[cond.ID] != cond || len(cond.Path.Segments()) == 0 || cond.Op == 0 {
+					t.Fatalf("rules[%d]: condition %+v not in Conditions or not built", i, cond)
+				}
+			}
 			for _, p := range r.Require.Providers {
 				found := false
 				for _, q := range c.Providers {
@@ -89,7 +103,7 @@ func checkCoherent(t *testing.T, c *Config) {
 		}
 	}
 	for _, path := range []string{"/", "/x?y", "", "?", "/a#b", "/\xff"} {
-		c.Match("GET", path)
-		c.Match("", path)
+		c.Match(&Request{Method: "GET", Path: path, Authority: "a.example.com:80", Headers: [][2]string{{"x", "y"}, {"x", "z"}}})
+		c.Match(&Request{Path: path, Authority: "[::1"})
 	}
 }

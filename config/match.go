@@ -40,6 +40,8 @@ type Matcher struct {
 	re      *regexp.Regexp // regex kind: the pattern anchored at both ends
 	literal string         // regex kind: a literal prefix every match starts with (may be "")
 	methods []string       // upper case; empty: any method
+	hosts   []hostPattern  // empty: any host
+	headers []headerMatch  // all must hold; empty: any headers
 }
 
 // Kind is how the rule matches the path.
@@ -51,7 +53,8 @@ func (m *Matcher) Value() string { return m.value }
 // Methods are the methods the rule is limited to, in upper case; empty: any method.
 func (m *Matcher) Methods() []string { return m.methods }
 
-// Matches reports whether a request with method and path (query already cut) matches.
+// Matches reports whether a request with method and path (query already cut) matches the
+// rule's path and methods.
 func (m *Matcher) Matches(method, path string) bool {
 	if len(m.methods) > 0 && !m.hasMethod(method) {
 		return false
@@ -68,6 +71,10 @@ func (m *Matcher) Matches(method, path string) bool {
 	}
 	return false
 }
+
+// narrowed reports whether the rule also tests the host or headers, so it matches fewer
+// requests than its path and methods say.
+func (m *Matcher) narrowed() bool { return len(m.hosts) > 0 || len(m.headers) > 0 }
 
 // hasMethod compares methods ASCII case-insensitively. RFC 9110 §9.1 makes methods
 // case-sensitive, but upstreams differ in whether "post" is POST; matching both ways means
@@ -100,16 +107,37 @@ func asciiEqualFold(upper, s string) bool {
 }
 
 // Match returns the first rule that matches the request, or nil: no rule matches and the
-// filter denies the request (403). path is the request's :path, query string included or
-// not. Match does not allocate.
-func (c *Config) Match(method, path string) *Rule {
-	path = pathOnly(path)
+// filter denies the request (403). ambiguous is true (and the rule nil) when a rule whose
+// path, method and host fit tests a header the request repeats: the filter answers 400
+// rather than guess which occurrence counts. Match does not allocate.
+func (c *Config) Match(req *Request) (rule *Rule, ambiguous bool) {
+	path := pathOnly(req.Path)
+	host, hostKnown := "", false // the host is cut out of :authority once, when a rule needs it
 	for i := range c.Rules {
-		if c.Rules[i].Match.Matches(method, path) {
-			return &c.Rules[i]
+		m := &c.Rules[i].Match
+		if !m.Matches(req.Method, path) {
+			continue
 		}
+		if len(m.hosts) > 0 {
+			if !hostKnown {
+				host, hostKnown = hostOf(req.Authority), true
+			}
+			if !matchHost(m.hosts, host) {
+				continue
+			}
+		}
+		if len(m.headers) > 0 {
+			ok, amb := matchHeaders(m.headers, req.Headers)
+			if amb {
+				return nil, true
+			}
+			if !ok {
+				continue
+			}
+		}
+		return &c.Rules[i], false
 	}
-	return nil
+	return nil, false
 }
 
 // pathOnly cuts the query string and fragment off a :path (RFC 3986 §3.3: the path ends at

@@ -39,7 +39,7 @@ func TestMatch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := c.Match(tc.method, tc.path)
+			got, _ := c.Match(&Request{Method: tc.method, Path: tc.path})
 			idx := -1
 			for i := range c.Rules {
 				if got == &c.Rules[i] {
@@ -62,7 +62,7 @@ func TestMatchFirstRuleWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]int{"/a/b": 0, "/a": 1, "/ab": 1, "/b": 2} {
-		if got := c.Match("GET", path); got != &c.Rules[want] {
+		if got, _ := c.Match(&Request{Method: "GET", Path: path}); got != &c.Rules[want] {
 			t.Errorf("%s: not rule %d", path, want)
 		}
 	}

@@ -10,6 +10,17 @@ import (
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
+// defaultScopeClaims: RFC 8693 §4.2's "scope" and the "scp" array of Entra ID and Okta.
+var defaultScopeClaims = []jwtverify.ClaimPath{mustClaimPath("scope"), mustClaimPath("scp")}
+
+func mustClaimPath(s string) jwtverify.ClaimPath {
+	p, problem := jwtverify.ParseClaimPath(s)
+	if problem != "" {
+		panic(s + ": " + problem)
+	}
+	return p
+}
+
 // maxProviderName bounds a provider name; it appears in metric names and log lines.
 const maxProviderName = 64
 
@@ -101,21 +112,21 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 		Typ:               r.text(v, path, "typ", false),
 		Algorithms:        jwtverify.DefaultAlgorithms,
 		FromHeaders:       []HeaderSource{{Name: "authorization", ValuePrefix: "Bearer "}},
-		ScopeClaims:       []string{"scope", "scp"},
+		ScopeClaims:       defaultScopeClaims,
 	}
-	if algs := r.strList(v, path, "algorithms", "leave it out for RS256 and ES256"); algs != nil {
+	if algs := r.strList(v, path, "algorithms", "leave it out for every supported algorithm"); algs != nil {
 		var set []jwtverify.Algorithm
 		for i, a := range algs {
 			alg, ok := jwtverify.ParseAlgorithm(a)
 			if !ok {
-				r.fail(index(join(path, "algorithms"), i), `must be "RS256" or "ES256", got `+strconv.Quote(a))
+				r.fail(index(join(path, "algorithms"), i), `must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA, got `+strconv.Quote(a))
 				continue
 			}
 			set = append(set, alg)
 		}
 		p.Algorithms = jwtverify.NewAlgorithmSet(set...)
 	}
-	if sc := r.strList(v, path, "scope_claims", `leave it out for ["scope", "scp"]`); sc != nil {
+	if sc := r.claimPathList(v, path, "scope_claims", `leave it out for ["scope", "scp"]`); sc != nil {
 		p.ScopeClaims = sc
 	}
 	p.FromParams = r.queryParams(v, path)
@@ -125,7 +136,9 @@ func (r *reader) provider(name string, v gjson.Result, limits Limits) *Provider 
 	}
 	p.ClaimsToHeaders = r.claimHeaders(v, path)
 	p.ForwardPayloadHeader = r.payloadHeader(v, path, p.ClaimsToHeaders)
-	p.ClaimsToLog = r.logClaims(v, path)
+	p.ClaimsToLog = r.claimPathList(v, path, "claims_to_log", "leave it out to log no claim")
+	p.Subjects = r.subjects(v, path)
+	p.MaxLifetime = r.duration(v, path, "max_lifetime", rangeMaxLifetime)
 	hasRemote, hasLocal := v.Get("remote_jwks").Exists(), v.Get("local_jwks").Exists()
 	if hasRemote {
 		p.Remote = r.remote(v.Get("remote_jwks"), join(path, "remote_jwks"))
@@ -262,7 +275,12 @@ func (r *reader) claimHeaders(v gjson.Result, path string) []ClaimHeader {
 		if !r.object(e, p, fieldsClaimHeader) {
 			return
 		}
-		claim := r.text(e, p, "claim", true)
+		var claim jwtverify.ClaimPath
+		if cv := e.Get("claim"); !cv.Exists() {
+			r.fail(join(p, "claim"), "is required")
+		} else {
+			claim, _ = r.claimPath(cv, join(p, "claim"))
+		}
 		header := strings.ToLower(r.str(e, p, "header", true))
 		hp := join(p, "header")
 		r.checkHeaderName(header, hp)
@@ -351,19 +369,22 @@ func (r *reader) payloadHeader(v gjson.Result, path string, claims []ClaimHeader
 	return header
 }
 
-// logClaims reads claims_to_log: claim names, each at most once, without control characters.
-func (r *reader) logClaims(v gjson.Result, path string) []string {
-	names := r.strList(v, path, "claims_to_log", "leave it out to log no claim")
-	seen := map[string]bool{}
-	for i, n := range names {
-		p := index(join(path, "claims_to_log"), i)
-		if hasControl(n) {
-			r.fail(p, "must not contain control characters")
+// subjects reads the allowed sub values: each an object with exactly one of exact and prefix.
+func (r *reader) subjects(v gjson.Result, path string) []jwtverify.SubjectMatch {
+	var out []jwtverify.SubjectMatch
+	r.array(v, path, "subjects", "leave it out to accept any sub", func(p string, e gjson.Result) {
+		if !r.object(e, p, fieldsSubject) {
+			return
 		}
-		if seen[n] {
-			r.fail(p, "duplicate claim "+strconv.Quote(n))
+		exact, prefix := e.Get("exact").Exists(), e.Get("prefix").Exists()
+		switch {
+		case exact == prefix:
+			r.fail(p, "needs exactly one of exact and prefix")
+		case exact:
+			out = append(out, jwtverify.SubjectMatch{Value: r.str(e, p, "exact", true)})
+		default:
+			out = append(out, jwtverify.SubjectMatch{Value: r.str(e, p, "prefix", true), Prefix: true})
 		}
-		seen[n] = true
-	}
-	return names
+	})
+	return out
 }

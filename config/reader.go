@@ -18,7 +18,8 @@ import (
 // (plain snake_case, none of gjson's path metacharacters); the only member names that come
 // from the document, provider names, are visited with ForEach and never used as paths.
 type reader struct {
-	problems []Problem
+	problems   []Problem
+	conditions []*Condition // every claim condition read, in document order (Condition.ID)
 }
 
 func (r *reader) fail(path, msg string) { r.problems = append(r.problems, Problem{path, msg}) }

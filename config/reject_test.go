@@ -29,7 +29,7 @@ func rejectedCases() []rejectedCase {
 	two := func(a, b string) string {
 		return `{"providers":{"a":{"issuer":"https://a/",` + keys + a + `},"b":{"issuer":"https://b/",` + keys + b + `}},"rules":[{"match":{"prefix":"/"}}]}`
 	}
-	return []rejectedCase{
+	return append(policyRejected(), []rejectedCase{
 		// The document as a whole.
 		{"empty document", ` `, []string{"the configuration is empty"}, notJSON},
 		{"not JSON", `{"providers":`, []string{"the configuration is not valid JSON"}, notJSON},
@@ -64,9 +64,9 @@ func rejectedCases() []rejectedCase {
 		{"audiences a string", withProvider(`,"audiences":"api"`), []string{"providers.corp.audiences: must be an array of strings, got a string"}, schemaRejects},
 		{"audience empty string", withProvider(`,"audiences":["api",""]`), []string{"providers.corp.audiences[1]: must be a non-empty string, got an empty string"}, schemaRejects},
 		{"unknown algorithm", withProvider(`,"algorithms":["RS256","HS256","none"]`),
-			[]string{`providers.corp.algorithms[1]: must be "RS256" or "ES256", got "HS256"`, `providers.corp.algorithms[2]: must be "RS256" or "ES256", got "none"`}, schemaRejects},
+			[]string{`providers.corp.algorithms[1]: must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA, got "HS256"`, `providers.corp.algorithms[2]: must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA, got "none"`}, schemaRejects},
 		{"algorithms empty", withProvider(`,"algorithms":[]`), []string{"providers.corp.algorithms: must not be empty"}, schemaRejects},
-		{"algorithm in lower case", withProvider(`,"algorithms":["rs256"]`), []string{`providers.corp.algorithms[0]: must be "RS256" or "ES256", got "rs256"`}, schemaRejects},
+		{"algorithm in lower case", withProvider(`,"algorithms":["rs256"]`), []string{`providers.corp.algorithms[0]: must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA, got "rs256"`}, schemaRejects},
 		{"forward as a string", withProvider(`,"forward":"false"`), []string{"providers.corp.forward: must be a boolean, got a string"}, schemaRejects},
 		{"require_expiration as a number", withProvider(`,"require_expiration":1`), []string{"providers.corp.require_expiration: must be a boolean, got a number"}, schemaRejects},
 		{"typ empty", withProvider(`,"typ":""`), []string{"providers.corp.typ: must not be empty"}, schemaRejects},
@@ -177,7 +177,7 @@ func rejectedCases() []rejectedCase {
 				`providers.other.forwrd: unknown field; did you mean "forward"?`, "rules[0].match.regex: does not compile as RE2",
 				`rules[1].require.scopes: must not be empty`, `rules[1].require.providers[0]: names no provider: "crop"`,
 				"limits.cache_entries: must be between 0 and 1000000, got -5"}, schemaRejects},
-	}
+	}...)
 }
 
 func TestParseRejected(t *testing.T) {

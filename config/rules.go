@@ -96,6 +96,8 @@ func (r *reader) matcher(v gjson.Result, path string) Matcher {
 		m.kind, m.value, m.re = MatchRegex, pattern, re
 		m.literal, _ = re.LiteralPrefix()
 	}
+	m.hosts = r.hosts(v, path)
+	m.headers = r.headerMatchers(v, path)
 	for i, meth := range r.strList(v, path, "methods", "leave it out to match every method") {
 		if !isToken(meth) {
 			r.fail(index(join(path, "methods"), i), "is not an HTTP method name: "+strconv.Quote(meth))
@@ -129,7 +131,10 @@ func (r *reader) requirement(v gjson.Result, path string, byName map[string]*Pro
 	req := &Requirement{
 		Scopes:    r.scopeList(v, path, "scopes"),
 		AnyScopes: r.scopeList(v, path, "any_scopes"),
+		Claims:    r.conditionList(v, path, "claims"),
+		AnyClaims: r.conditionList(v, path, "any_claims"),
 	}
+	req.Token = r.tokenMode(v, path, req)
 	for i, name := range r.strList(v, path, "providers", "leave it out to accept the provider named by the token's iss") {
 		p, ok := byName[name]
 		if !ok {
@@ -139,6 +144,31 @@ func (r *reader) requirement(v gjson.Result, path string, byName map[string]*Pro
 		req.Providers = append(req.Providers, p)
 	}
 	return req
+}
+
+// tokenMode reads require.token. An optional token cannot be asked for scopes or claims: a
+// client that lacks them would drop its token and pass, so such a rule protects nothing.
+func (r *reader) tokenMode(v gjson.Result, path string, req *Requirement) TokenMode {
+	tv := v.Get("token")
+	if !tv.Exists() {
+		return TokenRequired
+	}
+	tp := join(path, "token")
+	mode := -1
+	for i, m := range tokenModes {
+		if tv.Type == gjson.String && tv.Str == m {
+			mode = i
+		}
+	}
+	if mode < 0 {
+		r.fail(tp, `must be "required", "allow_missing" or "allow_missing_or_failed", got `+strconv.Quote(tv.String()))
+		return TokenRequired
+	}
+	if mode != int(TokenRequired) && (len(req.Scopes)+len(req.AnyScopes)+len(req.Claims)+len(req.AnyClaims) > 0) {
+		r.fail(tp, "is "+strconv.Quote(tv.Str)+": a request without a token passes, so scopes and claim conditions would protect nothing; "+
+			"require the token, or put the protected requests in a rule of their own")
+	}
+	return TokenMode(mode)
 }
 
 // scopeList reads scopes. Each must be an RFC 6749 §3.3 scope-token (printable ASCII
@@ -170,7 +200,7 @@ func (r *reader) unreachable(rules []Rule, at []int) {
 		}
 		for i := 0; i < j; i++ {
 			earlier := &rules[i].Match
-			if !methodsCover(earlier.methods, later.methods) {
+			if earlier.narrowed() || !methodsCover(earlier.methods, later.methods) {
 				continue
 			}
 			covered := false

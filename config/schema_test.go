@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
 // The JSON Schema (for editors) and Parse (what the plugin runs) must agree: every example
@@ -183,6 +185,7 @@ func TestBadDocumentsFailSchemaAndParse(t *testing.T) {
 var schemaDefs = map[string][]string{
 	"top": fieldsTop, "provider": fieldsProvider, "remoteJwks": fieldsRemote, "headerSource": fieldsHeaderSrc,
 	"claimHeader": fieldsClaimHeader, "rule": fieldsRule, "match": fieldsMatch, "require": fieldsRequire, "limits": fieldsLimits,
+	"condition": fieldsCondition, "headerMatch": fieldsHeaderMatch, "subject": fieldsSubject,
 }
 
 type schemaDoc struct {
@@ -278,10 +281,16 @@ func TestSchemaDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := c.Providers[0]
+	var algs []string
+	for _, a := range jwtverify.Algorithms() {
+		if p.Algorithms.Has(a) {
+			algs = append(algs, a.String())
+		}
+	}
 	others := map[[2]string]any{
-		{"provider", "algorithms"}:         []string{"RS256", "ES256"},
+		{"provider", "algorithms"}:         algs,
 		{"provider", "from_headers"}:       []map[string]string{{"name": p.FromHeaders[0].Name, "value_prefix": p.FromHeaders[0].ValuePrefix}},
-		{"provider", "scope_claims"}:       p.ScopeClaims,
+		{"provider", "scope_claims"}:       pathStrings(p.ScopeClaims),
 		{"provider", "forward"}:            p.Forward,
 		{"provider", "require_expiration"}: p.RequireExpiration,
 		{"top", "realm"}:                   c.Realm,

@@ -23,6 +23,9 @@ type verifiedToken struct {
 	payload payloadSpan
 	// logClaims is claims_to_log rendered for the access log (see decision.go); "" if none.
 	logClaims string
+	// conditions holds, by Condition.ID, whether each claim condition of the configuration
+	// holds for this token (see conditions.go); nil when the configuration has none.
+	conditions bitset
 	// refusedClaims counts the claims_to_headers values that cannot be header values (see
 	// claimheaders.go), counted again on every request the entry admits.
 	refusedClaims uint16

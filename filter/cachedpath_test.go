@@ -1,6 +1,10 @@
 package filter
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/jwtguard/jwtguard/config"
+)
 
 // TestCachedPathAllocatesNothing: the filter's own work on a request whose token is cached —
 // the rule, the token's place, the anti-spoofing scan of claim header names, the cache
@@ -28,7 +32,11 @@ func TestCachedPathAllocatesNothing(t *testing.T) {
 		if isCORSPreflight("GET", headers) || claimHeaders != 1 {
 			t.Fatal("headers misread")
 		}
-		rule := p.cfg.Match("GET", "/orders/7")
+		req := config.Request{Method: "GET", Path: "/orders/7", Authority: "api", Headers: headers}
+		rule, ambiguous := p.cfg.Match(&req)
+		if ambiguous || rule == nil {
+			t.Fatal("no rule")
+		}
 		found, bad := extractToken(headers, "/orders/7", p.sourcesByRule[rule])
 		if bad != nil || found.value != tok {
 			t.Fatal("token not found")

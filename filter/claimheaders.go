@@ -4,6 +4,9 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/jwtguard/jwtguard/config"
+	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
 // Claim headers (claims_to_headers) carry a verified claim to the upstream. A header value
@@ -27,6 +30,29 @@ import (
 // headers together is 60 KiB (max_request_headers_kb); a single identity header longer than
 // 4 KiB is a misconfigured claim (e.g. a whole group list) rather than an identity.
 const maxClaimHeaderBytes = 4096
+
+// claimHeaders renders a verified token's claims_to_headers: the headers to set (values
+// copied, so the cache entry does not pin the token's payload) and how many were refused. An
+// ambiguous path (a nested member named twice) has no one value: refused.
+func claimHeaders(tok *jwtverify.Token, list []config.ClaimHeader) (out [][2]string, refused uint16) {
+	for _, ch := range list {
+		v, found := tok.Claim(ch.Claim)
+		if found == jwtverify.ClaimAbsent {
+			continue
+		}
+		text, ok, bad := "", false, true
+		if found == jwtverify.ClaimFound {
+			text, ok, bad = renderClaimHeader(v)
+		}
+		if bad {
+			refused++
+		}
+		if ok {
+			out = append(out, [2]string{ch.Header, strings.Clone(text)})
+		}
+	}
+	return out, refused
+}
 
 // renderClaimHeader renders a claim for a header. ok is false when nothing is to be sent;
 // refused is true when the value exists but cannot be a header value.

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -88,5 +89,67 @@ func TestClaimHeadersEachJSONType(t *testing.T) {
 				t.Errorf("refused counter %d, want %d", c, 2*(i+1))
 			}
 		})
+	}
+}
+
+// TestNestedClaimHeadersEachJSONType: claim paths reach into objects (Keycloak's
+// realm_access.roles and resource_access.<client>.roles, Auth0's namespaced claims) and every
+// JSON type found there is rendered as at the top level; a member named twice in a nested
+// object is refused like a value that cannot be a header, and claims_to_log keys each claim
+// by its path.
+func TestNestedClaimHeadersEachJSONType(t *testing.T) {
+	headers := `"claims_to_log": ["realm_access.roles", ["https://example.com/roles"], "dup.x"],
+      "claims_to_headers": [
+        {"claim": "realm_access.roles", "header": "x-realm-roles"},
+        {"claim": "resource_access.orders-api.roles", "header": "x-client-roles"},
+        {"claim": ["https://example.com/roles"], "header": "x-auth0-roles"},
+        {"claim": "o.s", "header": "x-s"}, {"claim": "o.n", "header": "x-n"}, {"claim": "o.t", "header": "x-t"},
+        {"claim": "o.f", "header": "x-f"}, {"claim": "o.obj", "header": "x-obj"}, {"claim": "o.nul", "header": "x-nul"},
+        {"claim": "o.arr", "header": "x-arr"}, {"claim": "o.bad", "header": "x-bad"},
+        {"claim": "dup.x", "header": "x-dup"}, {"claim": "o.missing", "header": "x-missing"},
+        {"claim": "sub.x", "header": "x-into-string"}]`
+	cfg := strings.Replace(localConfig(t, ""), `"claims_to_headers": [{"claim": "sub", "header": "x-jwt-sub"}]`, headers, 1)
+	h := newHarness(t, cfg)
+	claims := h.claims(map[string]any{
+		"realm_access":              map[string]any{"roles": []string{"admin", "user"}},
+		"resource_access":           map[string]any{"orders-api": map[string]any{"roles": []string{"reader"}}},
+		"https://example.com/roles": []string{"editor"},
+		"o": map[string]any{"s": "x y", "n": 1e3, "t": true, "f": false, "obj": map[string]any{"k": []int{1, 2}},
+			"nul": nil, "arr": []any{"a", 2, false}, "bad": []any{[]string{"nested"}}},
+	})
+	// A nested duplicate member cannot be written with a Go map: build the payload by hand.
+	payload, _ := json.Marshal(claims)
+	payload = append(payload[:len(payload)-1], `,"dup":{"x":"a","x":"b"}}`...)
+	tok, err := testKeys.RSA.SignRaw([]byte(`{"alg":"RS256","kid":"rsa-1","typ":"JWT"}`), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"x-realm-roles": "admin,user", "x-client-roles": "reader", "x-auth0-roles": "editor",
+		"x-s": "x y", "x-n": "1000", "x-t": "true", "x-f": "false", "x-obj": `{"k":[1,2]}`, "x-arr": "a,2,false"}
+	spoofed := [][2]string{bearer(tok), {"x-dup", "spoof"}, {"x-nul", "spoof"}, {"x-missing", "spoof"}, {"x-realm-roles", "root"}}
+	id, action := h.request("GET", "/api/x", spoofed...)
+	if action != types.ActionContinue {
+		t.Fatalf("action %v, reply %+v", action, h.reply(id))
+	}
+	got := map[string]string{}
+	for _, kv := range h.host.GetCurrentRequestHeaders(id) {
+		if strings.HasPrefix(kv[0], "x-") {
+			got[kv[0]] = kv[1]
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("headers %q, want %q", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	// o.bad (an array holding an array) and dup.x (named twice) are refused.
+	if c := h.counter("jwtguard.claim_header_refused.provider.corp"); c != 2 {
+		t.Errorf("refused counter %d, want 2", c)
+	}
+	if got, want := h.property(propClaims), `{"realm_access.roles":["admin","user"],"[\"https://example.com/roles\"]":["editor"]}`; got != want {
+		t.Errorf("%s = %s, want %s", propClaims, got, want)
 	}
 }

@@ -19,12 +19,17 @@ const (
 	propOutcome  = "jwtguard_outcome"  // allowed, allowed_open_route, or the reason's name
 	propProvider = "jwtguard_provider" // the provider that verified the token, when one did
 	propClaims   = "jwtguard_claims"   // claims_to_log as a JSON object, when the token verified
+	// The reason a token failed on a rule that lets failed tokens through.
+	propTokenFailure = "jwtguard_token_failure"
 )
 
 // Outcomes that are not rejection reasons.
 const (
 	outcomeAllowed   = "allowed"
 	outcomeOpenRoute = "allowed_open_route"
+	// Rules with an optional token (config.TokenMode): no token, or a token that failed.
+	outcomeWithoutToken = "allowed_without_token"
+	outcomeFailedToken  = "allowed_failed_token"
 )
 
 // decide records the outcome of the request in the stream's filter state and counts it.
@@ -44,6 +49,10 @@ func (s *stream) decide(outcome string, prov *providerState, claims string) {
 		m.allowed(provider)
 	case outcomeOpenRoute:
 		m.allowedOpen.add(1)
+	case outcomeWithoutToken:
+		m.allowedWithoutToken.add(1)
+	case outcomeFailedToken:
+		m.allowedFailedToken.add(1)
 	default:
 		m.rejected(outcome, provider)
 	}
@@ -58,13 +67,14 @@ const maxLogClaimBytes = 512
 
 // logClaims renders the provider's claims_to_log of a verified token as a compact JSON
 // object, in the configured order, each value as its compact JSON text (so strings stay
-// quoted and escaped, and a log parser reads the types back). Claims the token lacks, JSON
-// null, and values longer than maxLogClaimBytes are left out. "" when nothing is left.
-func logClaims(tok *jwtverify.Token, names []string) string {
+// quoted and escaped, and a log parser reads the types back), keyed by the path's String()
+// ("realm_access.roles"). Claims the token lacks or names twice, JSON null, and values longer
+// than maxLogClaimBytes are left out. "" when nothing is left.
+func logClaims(tok *jwtverify.Token, paths []jwtverify.ClaimPath) string {
 	var b []byte
-	for _, n := range names {
-		v, ok := tok.ClaimValue(n)
-		if !ok || v.Type == gjson.Null || len(v.Raw) > 2*maxLogClaimBytes {
+	for _, p := range paths {
+		v, found := tok.Claim(p)
+		if found != jwtverify.ClaimFound || v.Type == gjson.Null || len(v.Raw) > 2*maxLogClaimBytes {
 			continue
 		}
 		text := compactJSON(v.Raw)
@@ -76,7 +86,7 @@ func logClaims(tok *jwtverify.Token, names []string) string {
 		} else {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, n)
+		b = appendJSONString(b, p.String())
 		b = append(b, ':')
 		b = append(b, text...)
 	}

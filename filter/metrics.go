@@ -32,6 +32,8 @@ import (
 type metrics struct {
 	batch               *counterBatch
 	allowedOpen         *batchedCounter
+	allowedWithoutToken *batchedCounter // optional-token rules: no token
+	allowedFailedToken  *batchedCounter // allow_missing_or_failed rules: a token that failed
 	cacheHit, cacheMiss *batchedCounter
 	fetches, fetchOK    abi.Counter
 	fetchFailed         abi.Counter
@@ -71,21 +73,23 @@ func (g *sharedGauge) report(share int64) {
 func defineMetrics(providers []string) metrics {
 	batch := &counterBatch{}
 	m := metrics{
-		batch:              batch,
-		allowedOpen:        batch.define("jwtguard.allowed_open_route"),
-		cacheHit:           batch.define("jwtguard.cache.hit"),
-		cacheMiss:          batch.define("jwtguard.cache.miss"),
-		fetches:            abi.DefineCounter("jwtguard.jwks.fetch"),
-		fetchOK:            abi.DefineCounter("jwtguard.jwks.fetch_success"),
-		fetchFailed:        abi.DefineCounter("jwtguard.jwks.fetch_failure"),
-		held:               sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
-		cacheEntries:       sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
-		heapBytes:          sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
-		rejectedByReason:   map[string]*batchedCounter{},
-		rejectedByProvider: map[reasonProvider]*batchedCounter{},
-		allowedByProvider:  map[string]*batchedCounter{},
-		keysAgeByProvider:  map[string]abi.Gauge{},
-		claimRefusedByProv: map[string]*batchedCounter{},
+		batch:               batch,
+		allowedOpen:         batch.define("jwtguard.allowed_open_route"),
+		allowedWithoutToken: batch.define("jwtguard.allowed_without_token"),
+		allowedFailedToken:  batch.define("jwtguard.allowed_failed_token"),
+		cacheHit:            batch.define("jwtguard.cache.hit"),
+		cacheMiss:           batch.define("jwtguard.cache.miss"),
+		fetches:             abi.DefineCounter("jwtguard.jwks.fetch"),
+		fetchOK:             abi.DefineCounter("jwtguard.jwks.fetch_success"),
+		fetchFailed:         abi.DefineCounter("jwtguard.jwks.fetch_failure"),
+		held:                sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
+		cacheEntries:        sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
+		heapBytes:           sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
+		rejectedByReason:    map[string]*batchedCounter{},
+		rejectedByProvider:  map[reasonProvider]*batchedCounter{},
+		allowedByProvider:   map[string]*batchedCounter{},
+		keysAgeByProvider:   map[string]abi.Gauge{},
+		claimRefusedByProv:  map[string]*batchedCounter{},
 	}
 	for _, r := range requestReasons {
 		m.rejectedByReason[r.name] = batch.define(metricRejected + metricReasonPart + r.name)

@@ -99,7 +99,7 @@ func (pl *pluginState) init(cfg *config.Config) {
 	for _, c := range cfg.Providers {
 		p := &providerState{cfg: c, policy: jwtverify.ClaimsPolicy{
 			Issuer: c.Issuer, Audiences: c.Audiences, ClockSkew: c.ClockSkew,
-			AllowMissingExp: !c.RequireExpiration, Typ: c.Typ,
+			AllowMissingExp: !c.RequireExpiration, Typ: c.Typ, Subjects: c.Subjects, MaxLifetime: c.MaxLifetime,
 		}}
 		if c.LocalKeys != nil {
 			p.keys = c.LocalKeys

@@ -32,8 +32,14 @@ var (
 	reasonMultipleTokens         = reason{"multiple_tokens", "more than one bearer token in the request", 400, errInvalidRequest}
 	reasonMalformedAuthorization = reason{"malformed_authorization", "the Authorization header is not a single bearer token", 400, errInvalidRequest}
 	reasonNoMatchingRule         = reason{"no_matching_rule", "no rule allows this request", 403, ""}
-	reasonUnknownIssuer          = reason{"unknown_issuer", "the token's issuer is not accepted on this route", 401, errInvalidToken}
-	reasonInsufficientScope      = reason{"insufficient_scope", "the token lacks a scope this route requires", 403, errInsufficientScope}
+	// A header a rule matches by value appears more than once: which one counts would be a
+	// guess the upstream may make differently (config.matchHeaders).
+	reasonRepeatedHeader    = reason{"repeated_header", "a header the rules match on appears more than once", 400, errInvalidRequest}
+	reasonUnknownIssuer     = reason{"unknown_issuer", "the token's issuer is not accepted on this route", 401, errInvalidToken}
+	reasonInsufficientScope = reason{"insufficient_scope", "the token lacks a scope this route requires", 403, errInsufficientScope}
+	// A valid token whose claims fail the route's conditions needs higher privileges than it
+	// carries: RFC 6750 §3.1's insufficient_scope, with a reason of its own (REFERENCE.md).
+	reasonClaimConditions = reason{"claim_condition_failed", "the token's claims do not meet this route's conditions", 403, errInsufficientScope}
 	// An IdP outage is the server's failure, not the client's: 503 so it alerts as 5xx.
 	reasonKeysUnavailable = reason{"keys_unavailable", "the signing keys cannot be fetched right now", 503, ""}
 	reasonTooManyHeld     = reason{"too_many_pending", "too many requests are waiting for signing keys", 503, ""}
@@ -46,7 +52,7 @@ var (
 var requestReasons = []reason{
 	reasonMissingToken, reasonMultipleTokens, reasonMalformedAuthorization, reasonNoMatchingRule,
 	reasonUnknownIssuer, reasonInsufficientScope, reasonKeysUnavailable, reasonTooManyHeld,
-	reasonMalformedCookie,
+	reasonMalformedCookie, reasonClaimConditions, reasonRepeatedHeader,
 }
 
 // tokenReason maps a jwtverify failure to its reason: always 401 invalid_token (RFC 6750 §3.1).

@@ -33,15 +33,18 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	if err != nil {
 		headers = nil
 	}
-	var method, path string
+	req := config.Request{Headers: headers}
 	for _, h := range headers {
 		switch h[0] {
 		case ":method":
-			method = h[1]
+			req.Method = h[1]
 		case ":path":
-			path = h[1]
+			req.Path = h[1]
+		case ":authority":
+			req.Authority = h[1]
 		}
 	}
+	method, path := req.Method, req.Path
 	// Claim headers are the upstream's word for who the caller is: whatever the client sent
 	// under those names is removed on every request, open routes included (anti-spoofing).
 	for _, h := range headers {
@@ -52,7 +55,10 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	if isCORSPreflight(method, headers) {
 		return types.ActionContinue
 	}
-	rule := p.cfg.Match(method, path)
+	rule, ambiguous := p.cfg.Match(&req)
+	if ambiguous {
+		return s.refuse(reasonRepeatedHeader)
+	}
 	if rule == nil {
 		return s.refuse(reasonNoMatchingRule)
 	}
@@ -66,6 +72,10 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		return s.refuse(*bad)
 	}
 	if tok.value == "" {
+		if rule.Require.Token != config.TokenRequired {
+			s.decide(outcomeWithoutToken, nil, "")
+			return types.ActionContinue
+		}
 		return s.refuse(reasonMissingToken)
 	}
 	s.token = tok
@@ -148,22 +158,11 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 	if prov.cfg.ForwardPayloadHeader != "" {
 		e.payload = payloadSpanOf(s.token.value)
 	}
+	e.conditions = evalConditions(tok, p.cfg.Conditions)
 	if len(prov.cfg.ClaimsToLog) > 0 {
 		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
 	}
-	for _, ch := range prov.cfg.ClaimsToHeaders {
-		v, found := tok.ClaimValue(ch.Claim)
-		if !found {
-			continue
-		}
-		text, ok, refused := renderClaimHeader(v)
-		if refused {
-			e.refusedClaims++
-		}
-		if ok {
-			e.claimHeaders = append(e.claimHeaders, [2]string{ch.Header, strings.Clone(text)})
-		}
-	}
+	e.claimHeaders, e.refusedClaims = claimHeaders(tok, prov.cfg.ClaimsToHeaders)
 	p.cache.put(s.token.value, e)
 	return s.admit(&e, path)
 }
@@ -223,6 +222,13 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 		p.respond(reasonInsufficientScope, scopeAttribute(req.Scopes, req.AnyScopes))
 		return types.ActionPause
 	}
+	if !conditionsHold(e.conditions, req) {
+		// 403 insufficient_scope without a scope attribute, and nothing about the claims
+		// (REFERENCE.md, "Claim conditions").
+		s.decide(reasonClaimConditions.name, e.provider, "")
+		p.respond(reasonClaimConditions, "")
+		return types.ActionPause
+	}
 	if !e.provider.cfg.Forward {
 		switch src := s.token.source; {
 		case src.header != "":
@@ -249,8 +255,15 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 }
 
 // refuse answers the request with r, recording the decision first (the access log reads it
-// after the local reply).
+// after the local reply). On a rule with token allow_missing_or_failed the request goes on
+// instead, as sent (a failed token is not removed, as Envoy jwt_authn leaves it), without
+// claim or payload headers: the client's copies are already gone.
 func (s *stream) refuse(r reason) types.Action {
+	if s.rule != nil && s.rule.Require.Token == config.TokenAllowMissingOrFailed {
+		s.decide(outcomeFailedToken, s.prov, "")
+		_ = abi.SetProperty([]string{propTokenFailure}, []byte(r.name))
+		return types.ActionContinue
+	}
 	s.decide(r.name, s.prov, "")
 	s.plugin.respond(r, "")
 	return types.ActionPause

@@ -10,11 +10,13 @@ import (
 
 // ClaimsPolicy is what a provider expects of a token's claims.
 type ClaimsPolicy struct {
-	Issuer          string        // iss must equal it exactly (RFC 7519 §4.1.1: case-sensitive)
-	Audiences       []string      // aud must intersect it; empty: aud is not checked
-	ClockSkew       time.Duration // tolerance for exp, nbf and iat
-	AllowMissingExp bool          // exp is required unless this is set (RFC 8725 §3.10 advises expiry)
-	Typ             string        // "" → typ not checked; else the header typ must match, e.g. "at+jwt" (RFC 9068 §4)
+	Issuer          string         // iss must equal it exactly (RFC 7519 §4.1.1: case-sensitive)
+	Audiences       []string       // aud must intersect it; empty: aud is not checked
+	ClockSkew       time.Duration  // tolerance for exp, nbf and iat
+	AllowMissingExp bool           // exp is required unless this is set (RFC 8725 §3.10 advises expiry)
+	Typ             string         // "" → typ not checked; else the header typ must match, e.g. "at+jwt" (RFC 9068 §4)
+	Subjects        []SubjectMatch // non-empty: sub must match one (Envoy jwt_authn's subjects)
+	MaxLifetime     time.Duration  // > 0: exp − iat must not exceed it, and both must be present (Envoy's max_lifetime)
 }
 
 // maxNumericDate is 9999-12-31T23:59:59Z: a later "date" is an overflow, not a time.
@@ -78,7 +80,17 @@ func (t *Token) ValidateClaims(now time.Time, p *ClaimsPolicy) error {
 		return ErrWrongIssuer
 	}
 	if len(p.Audiences) > 0 {
-		return t.checkAudience(p.Audiences)
+		if err := t.checkAudience(p.Audiences); err != nil {
+			return err
+		}
+	}
+	if len(p.Subjects) > 0 {
+		if err := t.checkSubject(p.Subjects); err != nil {
+			return err
+		}
+	}
+	if p.MaxLifetime > 0 {
+		return t.checkLifetime(p.MaxLifetime)
 	}
 	return nil
 }

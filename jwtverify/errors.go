@@ -1,5 +1,5 @@
 // Package jwtverify verifies compact JWS tokens and JWT claims against a JSON Web Key Set,
-// strictly, with the standard library's RSA and ECDSA and no crypto/x509 (a plugin linking
+// strictly, with the standard library's RSA, ECDSA and Ed25519 and no crypto/x509 (a plugin linking
 // x509 cannot load on Envoys before proxy-wasm-cpp-host #533). It imports nothing of
 // proxy-wasm and reads no clock: keys and the time are arguments, so it runs natively, under
 // fuzzing and in wasm alike.
@@ -37,6 +37,9 @@ const (
 	reasonBadClaim
 	reasonKeySetEmpty
 	reasonBadJWKS
+	reasonSubjectNotAllowed
+	reasonMissingIat
+	reasonLifetimeTooLong
 	reasonCount
 )
 
@@ -64,6 +67,9 @@ var reasonText = [reasonCount]struct{ name, description string }{
 	reasonBadClaim:          {"bad_claim", "a claim has the wrong JSON type"},
 	reasonKeySetEmpty:       {"key_set_empty", "the key set has no usable key"},
 	reasonBadJWKS:           {"bad_jwks", "the key set is not a JSON Web Key Set"},
+	reasonSubjectNotAllowed: {"subject_not_allowed", "the token's subject is not allowed"},
+	reasonMissingIat:        {"missing_iat", "the token has no issued-at time"},
+	reasonLifetimeTooLong:   {"lifetime_too_long", "the token's lifetime is longer than allowed"},
 }
 
 // The catalogue as errors, for errors.Is.
@@ -90,6 +96,9 @@ var (
 	ErrBadClaim          error = reasonBadClaim
 	ErrKeySetEmpty       error = reasonKeySetEmpty
 	ErrBadJWKS           error = reasonBadJWKS
+	ErrSubjectNotAllowed error = reasonSubjectNotAllowed
+	ErrMissingIat        error = reasonMissingIat
+	ErrLifetimeTooLong   error = reasonLifetimeTooLong
 )
 
 func (r Reason) valid() bool { return r < reasonCount }

@@ -1,9 +1,8 @@
 package jwtverify
 
 import (
-	"crypto/ecdh"
 	"crypto/ecdsa"
-	"crypto/elliptic"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -33,23 +32,32 @@ const MaxJWKSKeys = 1000
 type Key struct {
 	kid    string
 	hasKid bool
-	alg    Algorithm // 0: the JWK has no "alg"; the key fits any algorithm of its type
+	alg    Algorithm // 0: the JWK has no "alg"; the key fits any algorithm of its type and curve
 	id     KeyID
 	rsa    *rsa.PublicKey
 	rsaMod *rsaModulus // prepared for verification in builds that use it (prepareRSA)
 	ec     *ecdsa.PublicKey
+	curve  curveID // of ec
+	ed     ed25519.PublicKey
 }
 
-// fits reports whether the key may verify alg: the key type must be the one alg needs, and
-// a key that names its algorithm names this one (RFC 7517 §4.4).
+// fits reports whether the key may verify alg (RFC 8725 §3.1, one key, its algorithms): a
+// key that names its algorithm names this one (RFC 7517 §4.4); otherwise the key's type and
+// curve decide — an RSA key serves RS* and PS*, an EC key the one ES* of its curve
+// (RFC 7518 §3.4), an Ed25519 key EdDSA.
 func (k *Key) fits(alg Algorithm) bool {
-	if k.alg != 0 && k.alg != alg {
+	if !alg.valid() || (k.alg != 0 && k.alg != alg) {
 		return false
 	}
-	if alg == ES256 {
-		return k.ec != nil
+	switch info := algInfo[alg]; info.family {
+	case familyRSA:
+		return k.rsa != nil
+	case familyECDSA:
+		return k.ec != nil && k.curve == info.curve
+	case familyEdDSA:
+		return k.ed != nil
 	}
-	return k.rsa != nil
+	return false
 }
 
 // KeyID identifies one key: its kid and its RFC 7638 thumbprint, so that a kid re-published
@@ -179,31 +187,21 @@ func parseJWK(jwk gjson.Result) (*Key, string) {
 		return nil, "kty missing or not a string"
 	}
 	var thumbprint string
+	var why string
 	switch kty.Str {
 	case "RSA":
-		if k.alg != 0 && k.alg.kty() != "RSA" {
-			return nil, "alg does not fit kty RSA"
-		}
-		pub, why := parseRSA(jwk)
-		if why != "" {
-			return nil, why
-		}
-		prepareRSA(k, pub)
-		thumbprint = `{"e":"` + b64url.EncodeToString(big.NewInt(int64(pub.E)).Bytes()) + `","kty":"RSA","n":"` + b64url.EncodeToString(pub.N.Bytes()) + `"}`
+		thumbprint, why = k.setRSA(jwk)
 	case "EC":
-		if k.alg != 0 && k.alg.kty() != "EC" {
-			return nil, "alg does not fit kty EC"
-		}
-		pub, raw, why := parseEC(jwk)
-		if why != "" {
-			return nil, why
-		}
-		k.ec = pub
-		thumbprint = `{"crv":"P-256","kty":"EC","x":"` + b64url.EncodeToString(raw[1:33]) + `","y":"` + b64url.EncodeToString(raw[33:]) + `"}`
+		thumbprint, why = k.setEC(jwk)
+	case "OKP":
+		thumbprint, why = k.setOKP(jwk)
 	default:
 		return nil, "unsupported kty"
 	}
-	sum := sha256.Sum256([]byte(thumbprint)) // RFC 7638 JWK thumbprint
+	if why != "" {
+		return nil, why
+	}
+	sum := sha256.Sum256([]byte(thumbprint)) // RFC 7638 (RFC 8037 §2 for OKP) JWK thumbprint
 	k.id = KeyID(k.kid + " " + b64url.EncodeToString(sum[:]))
 	return k, ""
 }
@@ -219,6 +217,19 @@ func decodeMember(jwk gjson.Result, name string) ([]byte, string) {
 		return nil, name + " is not unpadded base64url"
 	}
 	return b, ""
+}
+
+// setRSA reads an RSA key (RFC 7518 §6.3.1) into k and returns its RFC 7638 thumbprint input.
+func (k *Key) setRSA(jwk gjson.Result) (string, string) {
+	if k.alg != 0 && algInfo[k.alg].family != familyRSA {
+		return "", "alg " + k.alg.String() + " does not fit kty RSA"
+	}
+	pub, why := parseRSA(jwk)
+	if why != "" {
+		return "", why
+	}
+	prepareRSA(k, pub)
+	return `{"e":"` + b64url.EncodeToString(big.NewInt(int64(pub.E)).Bytes()) + `","kty":"RSA","n":"` + b64url.EncodeToString(pub.N.Bytes()) + `"}`, ""
 }
 
 func parseRSA(jwk gjson.Result) (*rsa.PublicKey, string) {
@@ -248,34 +259,6 @@ func parseRSA(jwk gjson.Result) (*rsa.PublicKey, string) {
 		return nil, "RSA modulus has the ROCA fingerprint (CVE-2017-15361)"
 	}
 	return &rsa.PublicKey{N: n, E: int(e.Int64())}, ""
-}
-
-// parseEC returns a P-256 key whose point was validated on the curve (crypto/ecdh refuses
-// points off the curve and the point at infinity), and its uncompressed encoding.
-func parseEC(jwk gjson.Result) (*ecdsa.PublicKey, []byte, string) {
-	crv := jwk.Get("crv")
-	if crv.Type != gjson.String || crv.Str != "P-256" {
-		return nil, nil, "unsupported crv"
-	}
-	x, why := decodeMember(jwk, "x")
-	if why != "" {
-		return nil, nil, why
-	}
-	y, why := decodeMember(jwk, "y")
-	if why != "" {
-		return nil, nil, why
-	}
-	// RFC 7518 §6.2.1.2: x and y are the full 32-octet coordinates.
-	if len(x) != 32 || len(y) != 32 {
-		return nil, nil, "EC coordinates must be 32 bytes each"
-	}
-	raw := make([]byte, 0, 65)
-	raw = append(raw, 4)
-	raw = append(append(raw, x...), y...)
-	if _, err := ecdh.P256().NewPublicKey(raw); err != nil {
-		return nil, nil, "EC point is not on P-256"
-	}
-	return &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, raw, ""
 }
 
 // rocaPrimes and the generator 65537 are the fingerprint of RSA keys made by the Infineon

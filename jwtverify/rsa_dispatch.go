@@ -14,6 +14,18 @@ func prepareRSA(k *Key, pub *rsa.PublicKey) {
 	}
 }
 
+// verifyRSAKey is the RSA primitive of the token path (RS* and PS*, alg_rsa.go) with the
+// key's implementation for this build: RSASSA-PKCS1-v1_5 by rsaModulus when ownRSA, PSS and
+// everything else by crypto/rsa (verifyRSA). PSS could be checked on
+// rsaModulus.encodedMessage as well; that is not done yet.
+func verifyRSAKey(alg Algorithm, k *Key, digest, sig []byte) bool {
+	info := algInfo[alg]
+	if ownRSA && info.family == familyRSA && !info.pss {
+		return verifyRSAPKCS1v15(k, info.hash, digest, sig)
+	}
+	return k.rsa != nil && verifyRSA(alg, k.rsa, digest, sig)
+}
+
 // verifyRSAPKCS1v15 is RSASSA-PKCS1-v1_5 verification with the key's implementation for this
 // build (ownRSA). Both refuse a signature whose length is not the modulus length, s ≥ n, and
 // any encoded message but the one built from digest; the Wycheproof, differential and fuzz

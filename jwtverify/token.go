@@ -140,7 +140,7 @@ type Token struct {
 	// claim is a scan of this slice, not of the JSON.
 	claims []strictjson.Member
 	// Registered claims, kept as raw gjson values for their type checks.
-	iss, aud, exp, nbf, iat gjson.Result
+	iss, aud, exp, nbf, iat, sub gjson.Result
 	// memberBuf holds the header's members during parseJWS, then the claims of a typical
 	// token (up to 16 members) without another allocation.
 	memberBuf [16]strictjson.Member
@@ -176,6 +176,8 @@ func Parse(raw string, lim Limits) (*Token, error) {
 			t.nbf = m.Value
 		case "iat":
 			t.iat = m.Value
+		case "sub":
+			t.sub = m.Value
 		}
 	}
 	return t, nil
@@ -198,46 +200,11 @@ func (t *Token) Issuer() (string, bool) {
 	return t.iss.Str, true
 }
 
-// ClaimText returns a top-level claim that is a string, a number (as written in the JSON)
-// or a boolean, for copying into a request header. Objects, arrays and null are not text.
-// Strings with control characters are refused: they cannot be header values.
-func (t *Token) ClaimText(name string) (string, bool) {
-	v, found := t.claim(name)
-	if !found {
-		return "", false
-	}
-	switch v.Type {
-	case gjson.String:
-		return v.Str, !hasControl(v.Str)
-	case gjson.Number, gjson.True, gjson.False:
-		return v.Raw, true
-	}
-	return "", false
-}
-
-// claim is the value of the top-level claim name.
-func (t *Token) claim(name string) (gjson.Result, bool) {
-	for _, m := range t.claims {
-		if m.Name == name {
-			return m.Value, true
-		}
-	}
-	return gjson.Result{}, false
-}
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
-// Scopes returns the scopes granted by the claims named (in order, duplicates removed):
+// Scopes returns the scopes granted by the claims at paths (in order, duplicates removed):
 // a string claim is space-delimited (RFC 8693 §4.2 "scope"); an array claim holds one scope
-// per string element ("scp" as Azure AD and Okta send it). Other types grant nothing.
-func (t *Token) Scopes(claimNames []string) []string {
+// per string element ("scp" as Azure AD and Okta send it, Keycloak's realm_access.roles).
+// Other types, and ambiguous paths, grant nothing.
+func (t *Token) Scopes(paths []ClaimPath) []string {
 	var out []string
 	add := func(s string) {
 		if s == "" {
@@ -250,8 +217,11 @@ func (t *Token) Scopes(claimNames []string) []string {
 		}
 		out = append(out, s)
 	}
-	for _, name := range claimNames {
-		v, _ := t.claim(name)
+	for _, p := range paths {
+		v, found := t.Claim(p)
+		if found != ClaimFound {
+			continue
+		}
 		switch {
 		case v.Type == gjson.String:
 			for _, s := range strings.Fields(v.Str) {

@@ -1,9 +1,10 @@
 package jwtverify
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -75,13 +76,28 @@ func keySetOf(raw json.RawMessage) *KeySet {
 	return ks
 }
 
+// jwsPolicyRefusals are the "valid" JWS vectors we refuse by decision, each with its reason.
+// Both come from RFC 7520's examples as Wycheproof publishes them: the key's JWK names one
+// algorithm and the token uses another (RFC 7517 §4.4: "alg" is the algorithm intended for
+// the key; RFC 8725 §3.1: a key is used with one algorithm), or the JWK names an algorithm
+// that does not exist ("ES521"), which makes the key unusable rather than guessed at.
+var jwsPolicyRefusals = map[int]struct {
+	comment string
+	want    error
+}{
+	346: {"rfc7520/Figure20", ErrNoMatchingKey},           // key alg PS256, token PS384
+	347: {"rfc7520/Figure27", ErrKeySetEmpty},             // key alg "ES521"
+	350: {"rfc7520WithKeyOps/Figure20", ErrNoMatchingKey}, // the same with key_ops
+	351: {"rfc7520WithKeyOps/Figure27", ErrKeySetEmpty},
+}
+
 // runJWSVectors verifies every vector's JWS with the group's public key. A valid vector of
 // an algorithm we support must verify; every other vector (invalid, or of an algorithm we
 // do not support such as HS256, PS256, RS384) must be refused.
 func runJWSVectors(t *testing.T, file string) {
 	var f jwsVectorFile
 	loadVectors(t, file, &f)
-	var accepted, refusedInvalid, refusedUnsupported int
+	var accepted, refusedInvalid, refusedUnsupported, refusedPolicy int
 	for _, g := range f.TestGroups {
 		keyDoc := g.Public
 		if len(keyDoc) == 0 || string(keyDoc) == "null" {
@@ -94,7 +110,7 @@ func runJWSVectors(t *testing.T, file string) {
 				if err != nil {
 					return err
 				}
-				_, err = j.verify(ks, DefaultAlgorithms)
+				_, err = j.verify(ks, AllAlgorithms)
 				return err
 			}()
 			alg := ""
@@ -104,6 +120,13 @@ func runJWSVectors(t *testing.T, file string) {
 			_, supported := ParseAlgorithm(alg)
 			name := g.Comment + "/" + tc.Comment
 			switch {
+			case tc.Result == "valid" && supported && jwsPolicyRefusals[tc.TcID].comment != "":
+				// A valid vector we refuse on purpose: the reason must be the documented one.
+				p := jwsPolicyRefusals[tc.TcID]
+				if name != p.comment || !errors.Is(verdict, p.want) {
+					t.Errorf("tcId %d (%s): want the policy refusal %s of %q, got %v", tc.TcID, name, ReasonOf(p.want).Name(), p.comment, verdict)
+				}
+				refusedPolicy++
 			case tc.Result == "valid" && supported:
 				if verdict != nil {
 					t.Errorf("tcId %d (%s): valid %s vector refused: %v", tc.TcID, name, alg, verdict)
@@ -127,7 +150,8 @@ func runJWSVectors(t *testing.T, file string) {
 	if accepted == 0 || refusedInvalid == 0 {
 		t.Fatalf("%s: accepted %d, refused %d invalid: the vectors did not run", file, accepted, refusedInvalid)
 	}
-	t.Logf("%s: %d valid accepted, %d invalid refused, %d of unsupported algorithms refused", file, accepted, refusedInvalid, refusedUnsupported)
+	fmt.Printf("wycheproof %-42s valid accepted %4d, invalid refused %4d, unsupported algorithms refused %d, valid refused by policy %d\n",
+		file, accepted, refusedInvalid, refusedUnsupported, refusedPolicy)
 }
 
 func TestWycheproofJSONWebSignature(t *testing.T) { runJWSVectors(t, "json_web_signature_test.json") }
@@ -154,14 +178,15 @@ type primitiveVectorFile struct {
 	} `json:"testGroups"`
 }
 
-// runPrimitiveVectors runs RSA PKCS#1 v1.5 and ECDSA P1363 vectors through the same key
-// parsing (JWK) and verification primitive that tokens use. "acceptable" vectors are
-// counted and must be refused: they are legacy encodings (e.g. a missing NULL in the
-// DigestInfo) that a strict verifier need not accept, and crypto/rsa does not.
-func runPrimitiveVectors(t *testing.T, file string, alg Algorithm) {
+// runPrimitiveVectors runs RSA PKCS#1 v1.5, RSA-PSS, ECDSA P1363 and Ed25519 vectors through
+// the same key parsing (JWK) and verification (verifySignature: hash and primitive) that
+// tokens use, and returns the counts. "acceptable" vectors are counted and must be refused:
+// the only ones in these files are RSA PKCS#1 v1.5 signatures whose DigestInfo lacks the NULL
+// parameter (flag MissingNull), a legacy encoding RFC 8017 §9.2 does not produce and a strict
+// verifier need not accept; crypto/rsa does not (the decision is in REFERENCE.md).
+func runPrimitiveVectors(t *testing.T, file string, alg Algorithm) (accepted, refused, acceptable int) {
 	var f primitiveVectorFile
 	loadVectors(t, file, &f)
-	var accepted, refused, acceptable int
 	for _, g := range f.TestGroups {
 		jwk := g.KeyJwk
 		if len(jwk) == 0 {
@@ -169,8 +194,9 @@ func runPrimitiveVectors(t *testing.T, file string, alg Algorithm) {
 		}
 		if len(jwk) == 0 && g.PublicKey.Wx != "" {
 			// A few ECDSA groups give the point only in hex; write it as a JWK.
-			jwk = []byte(`{"kty":"EC","crv":"P-256","x":"` + hexCoordinate(t, g.PublicKey.Wx) +
-				`","y":"` + hexCoordinate(t, g.PublicKey.Wy) + `"}`)
+			c := algInfo[alg].curve
+			jwk = []byte(`{"kty":"EC","crv":"` + curveInfo[c].name + `","x":"` + hexCoordinate(t, g.PublicKey.Wx, curveInfo[c].size) +
+				`","y":"` + hexCoordinate(t, g.PublicKey.Wy, curveInfo[c].size) + `"}`)
 		}
 		ks := keySetOf(jwk)
 		if ks == nil || len(ks.keys) != 1 {
@@ -182,8 +208,7 @@ func runPrimitiveVectors(t *testing.T, file string, alg Algorithm) {
 			if err1 != nil || err2 != nil {
 				t.Fatalf("tcId %d: bad hex", tc.TcID)
 			}
-			digest := sha256.Sum256(msg)
-			ok := verifyDigest(alg, ks.keys[0], digest[:], sig)
+			ok := verifySignature(alg, ks.keys[0], string(msg), sig)
 			switch tc.Result {
 			case "valid":
 				if !ok {
@@ -200,6 +225,8 @@ func runPrimitiveVectors(t *testing.T, file string, alg Algorithm) {
 					t.Errorf("%s tcId %d (%s, %v): acceptable (legacy) signature accepted; we are strict", file, tc.TcID, tc.Comment, tc.Flags)
 				}
 				acceptable++
+			default:
+				t.Errorf("%s tcId %d: result %q is not decided here", file, tc.TcID, tc.Result)
 			}
 		}
 	}
@@ -207,31 +234,67 @@ func runPrimitiveVectors(t *testing.T, file string, alg Algorithm) {
 		t.Fatalf("%s: no vectors ran", file)
 	}
 	t.Logf("%s: %d valid accepted, %d invalid refused, %d acceptable refused", file, accepted, refused, acceptable)
+	return accepted, refused, acceptable
 }
 
-func TestWycheproofRSASignatures(t *testing.T) {
-	for _, size := range []string{"2048", "3072", "4096"} {
-		t.Run(size, func(t *testing.T) {
-			runPrimitiveVectors(t, "rsa_signature_"+size+"_sha256_test.json", RS256)
+// primitiveVectorFiles is every Wycheproof signature file of an algorithm we verify, with
+// that algorithm: each must be present (a missing one fails the test, so CI cannot pass
+// with fewer vectors than this list).
+var primitiveVectorFiles = []struct {
+	file string
+	alg  Algorithm
+}{
+	{"rsa_signature_2048_sha256_test.json", RS256},
+	{"rsa_signature_3072_sha256_test.json", RS256},
+	{"rsa_signature_4096_sha256_test.json", RS256},
+	{"rsa_signature_2048_sha384_test.json", RS384},
+	{"rsa_signature_3072_sha384_test.json", RS384},
+	{"rsa_signature_4096_sha384_test.json", RS384},
+	{"rsa_signature_2048_sha512_test.json", RS512},
+	{"rsa_signature_3072_sha512_test.json", RS512},
+	{"rsa_signature_4096_sha512_test.json", RS512},
+	{"rsa_pss_2048_sha256_mgf1_32_test.json", PS256},
+	{"rsa_pss_3072_sha256_mgf1_32_test.json", PS256},
+	{"rsa_pss_4096_sha256_mgf1_32_test.json", PS256},
+	{"rsa_pss_2048_sha384_mgf1_48_test.json", PS384},
+	{"rsa_pss_4096_sha384_mgf1_48_test.json", PS384},
+	{"rsa_pss_4096_sha512_mgf1_64_test.json", PS512},
+	{"ecdsa_secp256r1_sha256_p1363_test.json", ES256},
+	{"ecdsa_secp384r1_sha384_p1363_test.json", ES384},
+	{"ecdsa_secp521r1_sha512_p1363_test.json", ES512},
+	{"ed25519_test.json", EdDSA},
+}
+
+// TestWycheproofSignatures runs every file of primitiveVectorFiles and prints the counts per
+// file; every algorithm of the catalogue has at least one file.
+func TestWycheproofSignatures(t *testing.T) {
+	vectorsDir(t)
+	covered := NewAlgorithmSet()
+	for _, v := range primitiveVectorFiles {
+		t.Run(v.file, func(t *testing.T) {
+			a, r, acc := runPrimitiveVectors(t, v.file, v.alg)
+			fmt.Printf("wycheproof %-42s %-5s valid accepted %4d, invalid refused %4d, acceptable refused %d\n", v.file, v.alg, a, r, acc)
 		})
+		covered |= NewAlgorithmSet(v.alg)
+	}
+	for _, alg := range Algorithms() {
+		if !covered.Has(alg) {
+			t.Errorf("%s has no Wycheproof file", alg)
+		}
 	}
 }
 
-func TestWycheproofECDSAP256P1363(t *testing.T) {
-	runPrimitiveVectors(t, "ecdsa_secp256r1_sha256_p1363_test.json", ES256)
-}
-
-// hexCoordinate converts a hex coordinate (possibly with a leading 00 byte) to the 32-byte
+// hexCoordinate converts a hex coordinate (possibly with a leading 00 byte) to the size-byte
 // base64url form of a JWK.
-func hexCoordinate(t *testing.T, h string) string {
+func hexCoordinate(t *testing.T, h string, size int) string {
 	b, err := hex.DecodeString(h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for len(b) > 32 && b[0] == 0 {
+	for len(b) > size && b[0] == 0 {
 		b = b[1:]
 	}
-	out := make([]byte, 32)
-	copy(out[32-len(b):], b)
+	out := make([]byte, size)
+	copy(out[size-len(b):], b)
 	return b64url.EncodeToString(out)
 }

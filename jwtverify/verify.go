@@ -2,9 +2,8 @@ package jwtverify
 
 import (
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/sha256"
-	"math/big"
+	"crypto/sha512"
 )
 
 // VerifySignature checks the token's signature with a key of ks and returns that key's id.
@@ -55,29 +54,40 @@ func (t *jws) verify(ks *KeySet, allowed AlgorithmSet) (KeyID, error) {
 	if key == nil {
 		return "", ErrNoMatchingKey
 	}
-	digest := sha256.Sum256([]byte(t.signingInput))
-	if !verifyDigest(alg, key, digest[:], t.signature) {
+	if !verifySignature(alg, key, t.signingInput, t.signature) {
 		return "", ErrBadSignature
 	}
 	return key.id, nil
 }
 
-// verifyDigest is the bare primitive: RSASSA-PKCS1-v1_5 (RFC 7518 §3.3; crypto/rsa refuses
-// a signature whose length is not the modulus length) or ECDSA over P-256 with the 64-byte
-// R||S encoding of RFC 7518 §3.4 (a DER signature, or any other length, is refused; R and S
-// outside [1, n-1] are refused by ecdsa.Verify, which rules out "psychic signatures",
-// CVE-2022-21449).
-func verifyDigest(alg Algorithm, key *Key, digest, sig []byte) bool {
-	switch alg {
-	case RS256:
-		return verifyRSAPKCS1v15(key, crypto.SHA256, digest, sig)
-	case ES256:
-		if key.ec == nil || len(sig) != 64 {
-			return false
-		}
-		r := new(big.Int).SetBytes(sig[:32])
-		s := new(big.Int).SetBytes(sig[32:])
-		return ecdsa.Verify(key.ec, digest, r, s)
+// verifySignature checks sig over the signing input with key under alg; a key that does not
+// fit alg verifies nothing. Each family's primitive is in its own file (alg_rsa.go,
+// alg_ecdsa.go, alg_eddsa.go).
+func verifySignature(alg Algorithm, key *Key, input string, sig []byte) bool {
+	if !key.fits(alg) {
+		return false
+	}
+	switch info := algInfo[alg]; info.family {
+	case familyRSA:
+		return verifyRSAKey(alg, key, digest(info.hash, input), sig)
+	case familyECDSA:
+		return verifyECDSA(key.ec, key.curve, digest(info.hash, input), sig)
+	case familyEdDSA:
+		return verifyEdDSA(key.ed, input, sig)
 	}
 	return false
+}
+
+// digest hashes the signing input with the algorithm's hash (RFC 7518 §3.1).
+func digest(h crypto.Hash, input string) []byte {
+	switch h {
+	case crypto.SHA384:
+		d := sha512.Sum384([]byte(input))
+		return d[:]
+	case crypto.SHA512:
+		d := sha512.Sum512([]byte(input))
+		return d[:]
+	}
+	d := sha256.Sum256([]byte(input))
+	return d[:]
 }

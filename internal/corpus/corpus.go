@@ -45,14 +45,18 @@ const (
 const Rules = `[
     {"match": {"prefix": "/healthz"}},
     {"match": {"prefix": "/admin"}, "require": {"scopes": ["admin"]}},
-    {"match": {"prefix": "/api"}, "require": {}}
+    {"match": {"prefix": "/api"}, "require": {}},
+    ` + claimRules + `
   ]`
 
 // Provider returns the members of provider "corp" the corpus assumes, except its keys
 // (local_jwks or remote_jwks, which the caller adds, serving Corpus.JWKS).
+// It lists all ten algorithms, ES512 too (not in the default), so every case reaches the check
+// it is about.
 func Provider() string {
 	return `"issuer": "` + Issuer + `", "audiences": ["` + Audience + `"], "from_params": ["` + QueryName + `"]` +
-		`, "from_cookies": ["` + CookieName + `"]`
+		`, "from_cookies": ["` + CookieName + `"]` +
+		`, "algorithms": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]`
 }
 
 // Case is one request and the answer it must get.
@@ -94,6 +98,10 @@ func New(keys mint.Keys, now time.Time) (*Corpus, error) {
 	if err != nil {
 		return nil, err
 	}
+	ak, err := newAlgKeys()
+	if err != nil {
+		return nil, err
+	}
 	g := &gen{now: now.Unix(), keys: keys}
 
 	rsaJWK := keys.RSA.JWK()
@@ -124,6 +132,7 @@ func New(keys mint.Keys, now time.Time) (*Corpus, error) {
 		with(ecJWK, "kid", "crv-p384", "crv", "P-384"),
 		with(rsaJWK, "kid", "kty-ec-n", "kty", "EC"),
 	}
+	set = append(set, ak.jwks()...)
 	jwks, err := json.Marshal(map[string]any{"keys": set})
 	if err != nil {
 		return nil, err
@@ -182,7 +191,8 @@ func New(keys mint.Keys, now time.Time) (*Corpus, error) {
 	add("valid in the query", 200, "")
 	c.Cases[len(c.Cases)-1].Path = TokenPath + "?" + QueryName + "=" + valid
 
-	// Algorithms: only RS256 and ES256, case-sensitive (RFC 7518 §3.1), never none or HMAC.
+	// Algorithms: the asymmetric ones of RFC 7518 and RFC 8037, case-sensitive (RFC 7518
+	// §3.1), never none or HMAC (more in algorithms.go).
 	// An Unsecured JWS (RFC 7515 §A.5) has an empty third segment; jwtverify refuses every
 	// empty segment before it reads the header, so these never reach the alg check.
 	add("alg none", 401, "malformed_token", bearer(unsigned("none")))
@@ -191,7 +201,9 @@ func New(keys mint.Keys, now time.Time) (*Corpus, error) {
 	add("alg None with a signature", 401, "alg_not_allowed", bearer(unsigned("None")+"AA"))
 	add("alg none with the real RS256 signature", 401, "alg_not_allowed", bearer(unsigned("none")+rsaParts[2]))
 	add("alg rs256 (lower case)", 401, "alg_not_allowed", bearer(raw(`{"alg":"rs256","kid":"rsa-1"}`, `{`+base+`,"exp":`+future+`}`)))
-	add("alg RS512", 401, "alg_not_allowed", bearer(raw(`{"alg":"RS512","kid":"rsa-1"}`, `{`+base+`,"exp":`+future+`}`)))
+	add("alg HS512", 401, "alg_not_allowed", bearer(raw(`{"alg":"HS512","kid":"rsa-1"}`, `{`+base+`,"exp":`+future+`}`)))
+	add("alg ES256K (not supported)", 401, "alg_not_allowed", bearer(raw(`{"alg":"ES256K","kid":"ec-1"}`, `{`+base+`,"exp":`+future+`}`)))
+	add("alg Ed25519 (not an alg value; EdDSA is)", 401, "alg_not_allowed", bearer(raw(`{"alg":"Ed25519","kid":"ed-1"}`, `{`+base+`,"exp":`+future+`}`)))
 	add("HS256 keyed with the RSA public key PEM", 401, "alg_not_allowed", bearer(hs256(pemBytes, "rsa-1")))
 	add("HS256 keyed with the RSA modulus bytes", 401, "alg_not_allowed", bearer(hs256(mustB64(rsaJWK["n"].(string)), "rsa-1")))
 	add("HS256 keyed with the JWK JSON", 401, "alg_not_allowed", bearer(hs256(rsaJWKJSON, "rsa-1")))
@@ -308,6 +320,8 @@ func New(keys mint.Keys, now time.Time) (*Corpus, error) {
 	add("4 KiB token cookie of junk", 401, "malformed_token", cookie(CookieName+"="+strings.Repeat("a", 4096)))
 	add("empty token cookie is no token", 401, "missing_token", cookie(CookieName+"="))
 
+	ak.addAlgorithmCases(c, g, keys.RSA, keys.EC)
+
 	// Scopes (RFC 6750 §3.1).
 	c.Cases = append(c.Cases,
 		Case{Name: "scope missing for /admin", Path: AdminPath, Headers: [][2]string{bearer(valid)}, Status: 403, Reason: "insufficient_scope"},
@@ -317,6 +331,7 @@ func New(keys mint.Keys, now time.Time) (*Corpus, error) {
 		Case{Name: "scope admin as a prefix of another", Path: AdminPath, Headers: [][2]string{bearer(g.sign(keys.RSA, map[string]any{"scope": "administrator"}, nil))}, Status: 403, Reason: "insufficient_scope"},
 		Case{Name: "open route ignores a forged token", Path: OpenPath, Headers: [][2]string{bearer(unsigned("none"))}, Status: 200},
 	)
+	c.Cases = append(c.Cases, claimCases(g, keys.RSA)...)
 	if g.err != nil {
 		return nil, g.err
 	}
@@ -330,7 +345,7 @@ type gen struct {
 	err  error
 }
 
-func (g *gen) sign(k *mint.Key, overrides, header map[string]any) string {
+func (g *gen) claims(overrides map[string]any) map[string]any {
 	claims := map[string]any{"iss": Issuer, "aud": Audience, "sub": "alice",
 		"iat": g.now - 10, "nbf": g.now - 10, "exp": g.now + 600, "scope": "orders:read"}
 	for name, v := range overrides {
@@ -340,7 +355,11 @@ func (g *gen) sign(k *mint.Key, overrides, header map[string]any) string {
 		}
 		claims[name] = v
 	}
-	tok, err := k.Sign(claims, header)
+	return claims
+}
+
+func (g *gen) sign(k *mint.Key, overrides, header map[string]any) string {
+	tok, err := k.Sign(g.claims(overrides), header)
 	if err != nil && g.err == nil {
 		g.err = err
 	}

@@ -7,10 +7,10 @@ package mint
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
@@ -19,9 +19,13 @@ import (
 // Key is a private signing key with its JWK identity.
 type Key struct {
 	Kid string
-	Alg string // "RS256" or "ES256"
-	rsa *rsa.PrivateKey
-	ec  *ecdsa.PrivateKey
+	Alg string // the JWS "alg" it signs with: RS*, PS*, ES* (of its curve) or EdDSA
+	// OmitJWKAlg leaves "alg" out of the key's JWK, so that a verifier must go by the
+	// key's type and curve.
+	OmitJWKAlg bool
+	rsa        *rsa.PrivateKey
+	ec         *ecdsa.PrivateKey
+	ed         ed25519.PrivateKey
 }
 
 // NewRSA generates an RS256 key of the given size (2048 unless bits is larger).
@@ -59,31 +63,34 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // Public is the public half of the key.
 func (k *Key) Public() crypto.PublicKey {
-	if k.rsa != nil {
+	switch {
+	case k.rsa != nil:
 		return &k.rsa.PublicKey
+	case k.ed != nil:
+		return k.ed.Public()
 	}
 	return &k.ec.PublicKey
 }
 
-// JWK is the public key as a JWK member map (RFC 7517, RFC 7518 §6).
+// JWK is the public key as a JWK member map (RFC 7517, RFC 7518 §6, RFC 8037 §2).
 func (k *Key) JWK() map[string]any {
-	if k.rsa != nil {
-		return map[string]any{
-			"kty": "RSA", "kid": k.Kid, "alg": "RS256", "use": "sig",
-			"n": b64(k.rsa.N.Bytes()),
-			"e": b64(big.NewInt(int64(k.rsa.E)).Bytes()),
-		}
+	var m map[string]any
+	switch {
+	case k.rsa != nil:
+		m = map[string]any{"kty": "RSA", "n": b64(k.rsa.N.Bytes()), "e": b64(big.NewInt(int64(k.rsa.E)).Bytes())}
+	case k.ed != nil:
+		m = map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64(k.ed.Public().(ed25519.PublicKey))}
+	default:
+		pub, _ := k.ec.PublicKey.ECDH()
+		raw := pub.Bytes() // 0x04 || X || Y, each coordinate at its full length
+		n := (len(raw) - 1) / 2
+		m = map[string]any{"kty": "EC", "crv": k.ec.Curve.Params().Name, "x": b64(raw[1 : 1+n]), "y": b64(raw[1+n:])}
 	}
-	x := make([]byte, 32)
-	y := make([]byte, 32)
-	pub, _ := k.ec.PublicKey.ECDH()
-	raw := pub.Bytes() // 0x04 || X || Y
-	copy(x, raw[1:33])
-	copy(y, raw[33:65])
-	return map[string]any{
-		"kty": "EC", "kid": k.Kid, "alg": "ES256", "use": "sig", "crv": "P-256",
-		"x": b64(x), "y": b64(y),
+	m["kid"], m["use"] = k.Kid, "sig"
+	if !k.OmitJWKAlg {
+		m["alg"] = k.Alg
 	}
+	return m
 }
 
 // JWKS is a JWK Set document with the public halves of keys.
@@ -121,25 +128,7 @@ func (k *Key) Sign(claims map[string]any, extraHeader map[string]any) (string, e
 // SignRaw signs the exact header and payload bytes given, for tokens whose JSON a test
 // wants to control byte for byte (duplicate members, odd numbers).
 func (k *Key) SignRaw(header, payload []byte) (string, error) {
-	input := b64(header) + "." + b64(payload)
-	digest := sha256.Sum256([]byte(input))
-	var sig []byte
-	if k.rsa != nil {
-		s, err := rsa.SignPKCS1v15(rand.Reader, k.rsa, crypto.SHA256, digest[:])
-		if err != nil {
-			return "", err
-		}
-		sig = s
-	} else {
-		r, s, err := ecdsa.Sign(rand.Reader, k.ec, digest[:])
-		if err != nil {
-			return "", err
-		}
-		sig = make([]byte, 64) // RFC 7518 §3.4: R || S, 32 bytes each
-		r.FillBytes(sig[:32])
-		s.FillBytes(sig[32:])
-	}
-	return input + "." + b64(sig), nil
+	return k.SignRawAs(k.Alg, 0, header, payload)
 }
 
 // Keys is the usual set of test keys: two RS256 keys (kids rsa-1, rsa-2) and one ES256

@@ -103,6 +103,9 @@ func run(wasmFile, benchFile string, requests, cold, concurrency, workers, churn
 	if v := bench["InterleavedCachedToken/cached"]; v > 0 {
 		rows = append(rows, row{what: "cached token, interleaved, absolute", measured: us(v), target: "≤ 10 µs", met: yes(v <= 10000)})
 	}
+	for _, alg := range mint.Algs { // issue 18: each algorithm next to its stdlib floor in wasm
+		ratioRow("cold "+alg+" (new valid token; local key set of one key per algorithm)", "WasmColdAlg/"+alg, "FloorWasmAlg/"+alg, 0, "")
+	}
 	ratioRow("forged RS256 (new token, bad signature)", "WasmForgedRS256", "FloorWasmRS256", 0, "")
 	ratioRow("insufficient scope (cached token, 403)", "WasmInsufficientScope", "WasmCachedToken", 0, "")
 	ratioRow("floor RS256: wasm ÷ native", "FloorWasmRS256", "NativeRS256", 0, "")

@@ -99,7 +99,7 @@ func jwtverifyRS256(n uint32) uint32 {
 		if err != nil || tok.ValidateClaims(time.Now(), policy) != nil {
 			continue
 		}
-		if _, err := tok.VerifySignature(ks, jwtverify.DefaultAlgorithms); err == nil {
+		if _, err := tok.VerifySignature(ks, jwtverify.AllAlgorithms); err == nil {
 			ok++
 		}
 	}
