@@ -151,6 +151,7 @@ fuzz:
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRSAPKCS1v15$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRSAModulus$$' -fuzztime $(FUZZTIME) ./jwtverify
+	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzRSAPSS$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzClaimLookup$$' -fuzztime $(FUZZTIME) ./jwtverify
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
 	$(GO_FUZZ) test -run '^$$' -fuzz '^FuzzDeserializePairs$$' -fuzztime $(FUZZTIME) ./internal/abi

@@ -15,15 +15,20 @@ func prepareRSA(k *Key, pub *rsa.PublicKey) {
 }
 
 // verifyRSAKey is the RSA primitive of the token path (RS* and PS*, alg_rsa.go) with the
-// key's implementation for this build: RSASSA-PKCS1-v1_5 by rsaModulus when ownRSA, PSS and
-// everything else by crypto/rsa (verifyRSA). PSS could be checked on
-// rsaModulus.encodedMessage as well; that is not done yet.
+// key's implementation for this build: rsaModulus (PKCS#1 v1.5 and PSS) when ownRSA,
+// crypto/rsa (verifyRSA) otherwise.
 func verifyRSAKey(alg Algorithm, k *Key, digest, sig []byte) bool {
 	info := algInfo[alg]
-	if ownRSA && info.family == familyRSA && !info.pss {
-		return verifyRSAPKCS1v15(k, info.hash, digest, sig)
+	if k.rsa == nil || info.family != familyRSA {
+		return false
 	}
-	return k.rsa != nil && verifyRSA(alg, k.rsa, digest, sig)
+	if !ownRSA {
+		return verifyRSA(alg, k.rsa, digest, sig)
+	}
+	if info.pss {
+		return k.rsaMod.verifyPSS(info.hash, digest, sig)
+	}
+	return k.rsaMod.verifyPKCS1v15(info.hash, digest, sig)
 }
 
 // verifyRSAPKCS1v15 is RSASSA-PKCS1-v1_5 verification with the key's implementation for this

@@ -68,3 +68,19 @@ func FuzzRSAModulus(f *testing.F) {
 		checkRSAVP1(t, "fuzz", n, int(e), s)
 	})
 }
+
+// FuzzRSAPSS: verifyPSS and crypto/rsa.VerifyPSS (salt length = hash length) give the same
+// verdict on the fuzzer's key (of rsaTestKeys), hash, digest and signature.
+func FuzzRSAPSS(f *testing.F) {
+	keys := rsaTestKeys()
+	f.Add(uint8(0), uint8(0), bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{0xbc}, keys[0].mod.size))
+	f.Add(uint8(2), uint8(1), bytes.Repeat([]byte{2}, 48), []byte{0xbc})
+	f.Fuzz(func(t *testing.T, ki, hi uint8, digest, sig []byte) {
+		k := keys[int(ki)%len(keys)]
+		h := rsaTestHashes[int(hi)%len(rsaTestHashes)]
+		theirs := rsa.VerifyPSS(k.pub, h, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
+		if ours := k.mod.verifyPSS(h, digest, sig); ours != theirs {
+			t.Fatalf("%d-bit key, %v: verifyPSS %v, crypto/rsa %v", k.pub.N.BitLen(), h, ours, theirs)
+		}
+	})
+}

@@ -18,6 +18,7 @@ type rsaModulus struct {
 	rr    []uint64 // R² mod n, R = 2^(64·len(n)): multiplying by it enters the Montgomery domain
 	e     uint32   // the public exponent: odd, 3 ≤ e < 2^31 (parseRSA)
 	size  int      // the modulus length in bytes, the length of every signature (RFC 8017 §8.2.2)
+	bits  int      // the modulus length in bits (PSS's emBits is bits − 1)
 	words int      // len(n)
 	pool  sync.Pool
 }
@@ -31,6 +32,7 @@ func newRSAModulus(pub *rsa.PublicKey) *rsaModulus {
 		n:     wordsOf(pub.N, words),
 		e:     uint32(pub.E),
 		size:  (pub.N.BitLen() + 7) / 8,
+		bits:  pub.N.BitLen(),
 		words: words,
 	}
 	// Newton's iteration for n⁻¹ mod 2^64: each step doubles the number of correct low bits,
