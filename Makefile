@@ -23,7 +23,7 @@ export JWTGUARD_TESTVECTORS ?= $(abspath ../shared/testvectors)
 # A failed rewrite must leave no module behind (pollfix writes nothing; make removes the rest).
 .DELETE_ON_ERROR:
 
-.PHONY: all help build wasm devproxy oci fuzz fuzz-list soak test check test-unit test-fuzz test-toolchains test-e2e test-e2e-short run lint bench clean
+.PHONY: all help build wasm devproxy oci fuzz fuzz-list soak test check test-unit test-wasm-vectors test-fuzz test-toolchains test-e2e test-e2e-short run lint bench clean
 
 all: build
 
@@ -70,7 +70,7 @@ $(GUEST_WASM): FORCE
 	@mkdir -p $(BUILD)
 	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $@ ./internal/abi/testdata/guest
 
-test: lint test-unit test-fuzz test-toolchains test-e2e ## everything CI runs
+test: lint test-unit test-wasm-vectors test-fuzz test-toolchains test-e2e ## everything CI runs
 
 # The edit-test loop: lint, unit tests and the end-to-end tests in short mode (one WASI
 # profile, long runs cut down). It is not a substitute for make test.
@@ -81,6 +81,15 @@ check: lint test-unit test-e2e-short ## quick loop: lint, unit tests, e2e in sho
 test-unit: ## unit tests (with the Wycheproof vectors when JWTGUARD_TESTVECTORS has them)
 	$(GO) test ./...
 	cd internal/gjsonpretty && $(GO) test ./...
+
+# jwtverify's vector and adversarial tests compiled to wasm and run in wazero (e2e/cmd/wasiexec),
+# once with the wasm build's own RSA (rsaModulus) and once with -tags jwtguard_stdcrypto
+# (crypto/rsa): the token path's verdicts are the same in both builds (issue 19).
+test-wasm-vectors: ## jwtverify's vector and adversarial tests compiled to wasm, own RSA and crypto/rsa
+	@mkdir -p $(BUILD)
+	cd e2e && $(GO) build -o ../$(BUILD)/wasiexec ./cmd/wasiexec
+	JWTGUARD_REQUIRE_VECTORS=1 $(WASM_ENV) $(GO) test -exec $(abspath $(BUILD)/wasiexec) -run 'Wycheproof|Adversarial' ./jwtverify
+	JWTGUARD_REQUIRE_VECTORS=1 $(WASM_ENV) $(GO) test -tags jwtguard_stdcrypto -exec $(abspath $(BUILD)/wasiexec) -run 'Wycheproof|Adversarial' ./jwtverify
 
 # Every fuzz target for TEST_FUZZTIME (20s) beyond its seed corpus, which test-unit already ran.
 test-fuzz: ## every fuzz target for TEST_FUZZTIME (20s)

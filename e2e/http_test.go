@@ -127,13 +127,8 @@ func testOverHTTP(t *testing.T, profile envoyhost.Profile) {
 	if status, _, body := do("/orders/1", mint("RS256", "orders:read", time.Minute)); status != 200 {
 		t.Fatalf("first request after rotation: %d %s", status, body)
 	}
-	resp, err := http.Get(admin + "/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stats, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(stats), "jwtguard.rejected.reason.insufficient_scope.provider.demo: 1") {
+	stats := statsWhenTicked(t, admin+"/stats", "jwtguard.rejected.reason.insufficient_scope.provider.demo: 1")
+	if !strings.Contains(stats, "jwtguard.rejected.reason.insufficient_scope.provider.demo: 1") {
 		t.Fatalf("admin /stats:\n%s", stats)
 	}
 	if n := idp.Fetches.Load(); n > 3 {

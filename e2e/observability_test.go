@@ -127,25 +127,21 @@ func TestDecisionInAccessLogAndPrometheus(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(admin + "/stats/prometheus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prom, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{
+	wants := []string{
 		"# TYPE jwtguard_rejected counter\n",
 		`jwtguard_rejected{reason="missing_token"} 1` + "\n",
 		`jwtguard_rejected{reason="token_expired",provider="demo"} 1` + "\n",
 		`jwtguard_rejected{reason="bad_signature"} 0` + "\n",
 		`jwtguard_allowed{provider="demo"} 1` + "\n",
 		"jwtguard_allowed_open_route{} 1\n",
-	} {
-		if !strings.Contains(string(prom), want) {
+	}
+	prom := statsWhenTicked(t, admin+"/stats/prometheus", wants...)
+	for _, want := range wants {
+		if !strings.Contains(prom, want) {
 			t.Errorf("/stats/prometheus lacks %q:\n%s", want, prom)
 		}
 	}
-	if strings.Contains(string(prom), "jwtguard_rejected_reason") {
+	if strings.Contains(prom, "jwtguard_rejected_reason") {
 		t.Errorf("a reason reached a metric name instead of a label:\n%s", prom)
 	}
 }

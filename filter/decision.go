@@ -37,27 +37,27 @@ const (
 // the provider's claims_to_log rendering of a verified token, or "". Never the token: a
 // reason name, a provider name from the configuration, and claims the configuration chose.
 func (s *stream) decide(outcome string, prov *providerState, claims string) {
-	_ = abi.SetProperty([]string{propOutcome}, []byte(outcome))
+	_ = abi.SetPropertyString(propOutcome, outcome)
 	provider := ""
 	if prov != nil {
 		provider = prov.cfg.Name
-		_ = abi.SetProperty([]string{propProvider}, []byte(provider))
+		_ = abi.SetPropertyString(propProvider, provider)
 	}
 	m := &s.plugin.metrics
 	switch outcome {
 	case outcomeAllowed:
 		m.allowed(provider)
 	case outcomeOpenRoute:
-		m.allowedOpen.Increment(1)
+		m.allowedOpen.add(1)
 	case outcomeWithoutToken:
-		m.allowedWithoutToken.Increment(1)
+		m.allowedWithoutToken.add(1)
 	case outcomeFailedToken:
-		m.allowedFailedToken.Increment(1)
+		m.allowedFailedToken.add(1)
 	default:
 		m.rejected(outcome, provider)
 	}
 	if claims != "" {
-		_ = abi.SetProperty([]string{propClaims}, []byte(claims))
+		_ = abi.SetPropertyString(propClaims, claims)
 	}
 }
 

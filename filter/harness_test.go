@@ -176,12 +176,22 @@ func header(hs [][2]string, name string) (string, bool) {
 	return "", false
 }
 
+// counter reads a counter as the host sees it after the plugin's next tick: the counts of the
+// request path are batched in the VM until then (counters.go), so they are flushed first.
 func (h *harness) counter(name string) uint64 {
+	h.flushCounters()
 	v, err := h.host.GetCounterMetric(name)
 	if err != nil {
 		return 0
 	}
 	return v
+}
+
+// flushCounters sends every plugin's batched counts to the host, as its tick does.
+func (h *harness) flushCounters() {
+	if h.plugin != nil && h.plugin.metrics.batch != nil {
+		h.plugin.metrics.batch.flush()
+	}
 }
 
 func proxytestOption(config string) *proxytest.EmulatorOption {

@@ -26,11 +26,15 @@ import (
 // counter per reason of the closed catalogue, and one allowed counter per provider, are
 // defined at start so dashboards see zeros rather than missing series; a reason's counter
 // for a provider is defined when it first counts.
+//
+// The counters of the request path are batched (counters.go): they reach the host on the
+// VM's tick, not on every request.
 type metrics struct {
-	allowedOpen         abi.Counter
-	allowedWithoutToken abi.Counter // optional-token rules: no token
-	allowedFailedToken  abi.Counter // allow_missing_or_failed rules: a token that failed
-	cacheHit, cacheMiss abi.Counter
+	batch               *counterBatch
+	allowedOpen         *batchedCounter
+	allowedWithoutToken *batchedCounter // optional-token rules: no token
+	allowedFailedToken  *batchedCounter // allow_missing_or_failed rules: a token that failed
+	cacheHit, cacheMiss *batchedCounter
 	fetches, fetchOK    abi.Counter
 	fetchFailed         abi.Counter
 	revFetches          abi.Counter // revocation list fetches (revocation.go)
@@ -42,11 +46,11 @@ type metrics struct {
 	discoveryRefusedBy  map[string]abi.Counter
 	held, cacheEntries  sharedGauge
 	heapBytes           sharedGauge
-	rejectedByReason    map[string]abi.Counter
-	rejectedByProvider  map[reasonProvider]abi.Counter
-	allowedByProvider   map[string]abi.Counter
+	rejectedByReason    map[string]*batchedCounter
+	rejectedByProvider  map[reasonProvider]*batchedCounter
+	allowedByProvider   map[string]*batchedCounter
 	keysAgeByProvider   map[string]abi.Gauge
-	claimRefusedByProv  map[string]abi.Counter
+	claimRefusedByProv  map[string]*batchedCounter
 }
 
 type reasonProvider struct{ reason, provider string }
@@ -79,23 +83,25 @@ func (g *sharedGauge) report(share int64) {
 }
 
 func defineMetrics(providers []string) metrics {
+	batch := &counterBatch{}
 	m := metrics{
-		allowedOpen:         abi.DefineCounter("jwtguard.allowed_open_route"),
-		allowedWithoutToken: abi.DefineCounter("jwtguard.allowed_without_token"),
-		allowedFailedToken:  abi.DefineCounter("jwtguard.allowed_failed_token"),
-		cacheHit:            abi.DefineCounter("jwtguard.cache.hit"),
-		cacheMiss:           abi.DefineCounter("jwtguard.cache.miss"),
+		batch:               batch,
+		allowedOpen:         batch.define("jwtguard.allowed_open_route"),
+		allowedWithoutToken: batch.define("jwtguard.allowed_without_token"),
+		allowedFailedToken:  batch.define("jwtguard.allowed_failed_token"),
+		cacheHit:            batch.define("jwtguard.cache.hit"),
+		cacheMiss:           batch.define("jwtguard.cache.miss"),
 		fetches:             abi.DefineCounter("jwtguard.jwks.fetch"),
 		fetchOK:             abi.DefineCounter("jwtguard.jwks.fetch_success"),
 		fetchFailed:         abi.DefineCounter("jwtguard.jwks.fetch_failure"),
 		held:                sharedGauge{gauge: abi.DefineGauge("jwtguard.held_requests")},
 		cacheEntries:        sharedGauge{gauge: abi.DefineGauge("jwtguard.cache.entries")},
 		heapBytes:           sharedGauge{gauge: abi.DefineGauge("jwtguard.vm.heap_live_bytes")},
-		rejectedByReason:    map[string]abi.Counter{},
-		rejectedByProvider:  map[reasonProvider]abi.Counter{},
-		allowedByProvider:   map[string]abi.Counter{},
+		rejectedByReason:    map[string]*batchedCounter{},
+		rejectedByProvider:  map[reasonProvider]*batchedCounter{},
+		allowedByProvider:   map[string]*batchedCounter{},
 		keysAgeByProvider:   map[string]abi.Gauge{},
-		claimRefusedByProv:  map[string]abi.Counter{},
+		claimRefusedByProv:  map[string]*batchedCounter{},
 		discoveryFetches:    abi.DefineCounter("jwtguard.discovery.fetch"),
 		discoveryOK:         abi.DefineCounter("jwtguard.discovery.fetch_success"),
 		discoveryFailed:     abi.DefineCounter("jwtguard.discovery.fetch_failure"),
@@ -105,14 +111,14 @@ func defineMetrics(providers []string) metrics {
 		revFetchFailed:      abi.DefineCounter("jwtguard.revocation.fetch_failure"),
 	}
 	for _, r := range requestReasons {
-		m.rejectedByReason[r.name] = abi.DefineCounter(metricRejected + metricReasonPart + r.name)
+		m.rejectedByReason[r.name] = batch.define(metricRejected + metricReasonPart + r.name)
 	}
 	for _, r := range jwtverify.Reasons() {
-		m.rejectedByReason[r.Name()] = abi.DefineCounter(metricRejected + metricReasonPart + r.Name())
+		m.rejectedByReason[r.Name()] = batch.define(metricRejected + metricReasonPart + r.Name())
 	}
 	for _, p := range providers {
-		m.allowedByProvider[p] = abi.DefineCounter(metricAllowed + metricProviderPart + p)
-		m.claimRefusedByProv[p] = abi.DefineCounter(metricClaimRefused + metricProviderPart + p)
+		m.allowedByProvider[p] = batch.define(metricAllowed + metricProviderPart + p)
+		m.claimRefusedByProv[p] = batch.define(metricClaimRefused + metricProviderPart + p)
 	}
 	return m
 }
@@ -127,17 +133,17 @@ func (m *metrics) rejected(reason, provider string) {
 	if provider != "" {
 		key := reasonProvider{reason, provider}
 		if c, ok = m.rejectedByProvider[key]; !ok {
-			c = abi.DefineCounter(metricRejected + metricReasonPart + reason + metricProviderPart + provider)
+			c = m.batch.define(metricRejected + metricReasonPart + reason + metricProviderPart + provider)
 			m.rejectedByProvider[key] = c
 		}
 	}
-	c.Increment(1)
+	c.add(1)
 }
 
 // allowed counts a request let through with a token of provider.
 func (m *metrics) allowed(provider string) {
 	if c, ok := m.allowedByProvider[provider]; ok {
-		c.Increment(1)
+		c.add(1)
 	}
 }
 
@@ -156,7 +162,7 @@ func (m *metrics) keysAge(provider string) abi.Gauge {
 // cannot be header values (claimheaders.go).
 func (m *metrics) claimHeaderRefused(provider string, n uint64) {
 	if c, ok := m.claimRefusedByProv[provider]; ok {
-		c.Increment(n)
+		c.add(n)
 	}
 }
 

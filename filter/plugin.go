@@ -181,11 +181,20 @@ func (pl *pluginState) OnTick() {
 			pl.metrics.keysAge(p.cfg.Name).Set(int64(now.Sub(at) / time.Second))
 		}
 	}
+	pl.metrics.batch.flush()
 	pl.metrics.held.report(int64(pl.heldCount))
 	pl.metrics.cacheEntries.report(int64(pl.cache.len()))
 	if live, ok := abi.HeapLiveBytes(); ok {
 		pl.metrics.heapBytes.report(int64(live))
 	}
+}
+
+// OnPluginDone sends the counts batched since the last tick: the plugin is going away.
+func (pl *pluginState) OnPluginDone() bool {
+	if pl.metrics.batch != nil {
+		pl.metrics.batch.flush()
+	}
+	return true
 }
 
 func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
+	"github.com/jwtguard/jwtguard/config"
 	"github.com/jwtguard/jwtguard/jwtverify"
 )
 
@@ -29,8 +30,8 @@ import (
 // false when the request was already held once: it is then answered, never held again.
 func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Action {
 	p := s.plugin
-	if e, ok := p.cache.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) {
-		p.metrics.cacheHit.Increment(1)
+	if e, ok := p.cached(s.token.value, s.rule, now); ok {
+		p.metrics.cacheHit.add(1)
 		s.prov = e.provider
 		if s.cachedRevoked(e, now) {
 			p.cache.drop(s.token.value)
@@ -38,7 +39,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		}
 		return s.admit(e, path)
 	}
-	p.metrics.cacheMiss.Increment(1)
+	p.metrics.cacheMiss.add(1)
 	if e, ok := p.rejected.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) && !staleRevocation(e) {
 		s.prov = e.provider
 		return s.refuse(tokenReason(e.rejection))
@@ -114,6 +115,16 @@ func (s *stream) verifySignature(tok *jwtverify.Token, prov *providerState, now 
 		return "", s.refuse(tokenReason(err)), true
 	}
 	return keyID, 0, false
+}
+
+// cached returns the verification of a token seen before, if it is still valid, its key
+// still published, and its provider one the rule accepts.
+func (p *pluginState) cached(token string, rule *config.Rule, now time.Time) (*verifiedToken, bool) {
+	e, ok := p.cache.get(token, now)
+	if !ok || !rule.Allows(e.provider.cfg) {
+		return nil, false
+	}
+	return e, true
 }
 
 // permanentRejection: a verified token refused for a reason that time cannot change (time

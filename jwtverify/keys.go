@@ -35,6 +35,7 @@ type Key struct {
 	alg    Algorithm // 0: the JWK has no "alg"; the key fits any algorithm of its type and curve
 	id     KeyID
 	rsa    *rsa.PublicKey
+	rsaMod *rsaModulus // prepared for verification in builds that use it (prepareRSA)
 	ec     *ecdsa.PublicKey
 	curve  curveID // of ec
 	ed     ed25519.PublicKey
@@ -227,7 +228,7 @@ func (k *Key) setRSA(jwk gjson.Result) (string, string) {
 	if why != "" {
 		return "", why
 	}
-	k.rsa = pub
+	prepareRSA(k, pub)
 	return `{"e":"` + b64url.EncodeToString(big.NewInt(int64(pub.E)).Bytes()) + `","kty":"RSA","n":"` + b64url.EncodeToString(pub.N.Bytes()) + `"}`, ""
 }
 

@@ -69,7 +69,7 @@ func verifySignature(alg Algorithm, key *Key, input string, sig []byte) bool {
 	}
 	switch info := algInfo[alg]; info.family {
 	case familyRSA:
-		return verifyRSA(alg, key.rsa, digest(info.hash, input), sig)
+		return verifyRSAKey(alg, key, digest(info.hash, input), sig)
 	case familyECDSA:
 		return verifyECDSA(key.ec, key.curve, digest(info.hash, input), sig)
 	case familyEdDSA:

@@ -59,12 +59,26 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.FailedVMs = plugin.Failed()
 	res.PanicLogs = int(panicLogs.Load())
 	res.Fetches, res.FetchesWhileDown = id.fetches.Load(), id.downFetch.Load()
-	for name, v := range gauges(h.StatsText()) {
-		if strings.HasPrefix(name, "jwtguard.allowed.provider.") || name == "jwtguard.allowed_open_route" || strings.HasPrefix(name, "jwtguard.rejected.") {
-			res.CountersTotal += v
+	// The plugin's request counters reach the host on each VM's tick (every 250 ms,
+	// filter/counters.go): wait until every verdict is counted, for up to two seconds.
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		res.CountersTotal = verdictCount(h.StatsText())
+		if res.CountersTotal >= int64(opts.Requests) || time.Now().After(deadline) {
+			break
 		}
 	}
 	return res, nil
+}
+
+// verdictCount is the sum of the plugin's verdict counters in the host's stats text.
+func verdictCount(stats string) int64 {
+	var total int64
+	for name, v := range gauges(stats) {
+		if strings.HasPrefix(name, "jwtguard.allowed.provider.") || name == "jwtguard.allowed_open_route" || strings.HasPrefix(name, "jwtguard.rejected.") {
+			total += v
+		}
+	}
+	return total
 }
 
 // tokens are the keys and the pools of tokens each request class draws from.

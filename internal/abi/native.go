@@ -59,6 +59,11 @@ func GetHttpCallResponseBody(start, maxSize int) ([]byte, error) {
 func GetProperty(path []string) ([]byte, error)     { return proxywasm.GetProperty(path) }
 func SetProperty(path []string, value []byte) error { return proxywasm.SetProperty(path, value) }
 
+// SetPropertyString sets a one-segment property to a string value.
+func SetPropertyString(name, value string) error {
+	return proxywasm.SetProperty([]string{name}, []byte(value))
+}
+
 func GetSharedData(key string) ([]byte, uint32, error) { return proxywasm.GetSharedData(key) }
 func SetSharedData(key string, value []byte, cas uint32) error {
 	return proxywasm.SetSharedData(key, value, cas)

@@ -137,6 +137,11 @@ func FuzzDeserializePairs(f *testing.F) {
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, buf []byte) {
 		pairs, err := DeserializePairs(buf)
+		// The shared form decodes exactly the same (issue 19), without copying.
+		shared, sharedErr := DeserializePairsShared(append([]byte(nil), buf...))
+		if (err == nil) != (sharedErr == nil) || !reflect.DeepEqual(pairs, shared) {
+			t.Fatalf("DeserializePairsShared differs: %q %v, copying form %q %v", shared, sharedErr, pairs, err)
+		}
 		if err != nil {
 			return
 		}

@@ -190,7 +190,7 @@ func getHeaders(mapType uint32) ([][2]string, error) {
 	if data == nil {
 		return nil, types.ErrorStatusNotFound
 	}
-	return DeserializePairs(data)
+	return DeserializePairsShared(data) // data is a buffer we allocated for this hostcall only
 }
 
 func addHeader(mapType uint32, key, value string) error {
@@ -264,6 +264,12 @@ func GetProperty(path []string) ([]byte, error) {
 		return nil, err
 	}
 	return data, nil
+}
+
+// SetPropertyString sets a one-segment property to a string value without copying either:
+// the host copies them during the call (the request path sets two properties per request).
+func SetPropertyString(name, value string) error {
+	return statusError(proxySetProperty(stringPointer(name), uint32(len(name)), stringPointer(value), uint32(len(value))))
 }
 
 func SetProperty(path []string, value []byte) error {

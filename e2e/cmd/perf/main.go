@@ -112,16 +112,25 @@ func readBench(file string) (map[string]float64, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") || fields[3] != "ns/op" {
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
 			continue
 		}
 		name := strings.TrimPrefix(fields[0], "Benchmark")
 		if i := strings.LastIndexByte(name, '-'); i > 0 {
 			name = name[:i]
 		}
-		v, err := strconv.ParseFloat(fields[2], 64)
-		if err == nil {
-			runs[name] = append(runs[name], v)
+		// ns/op under the benchmark's name; the interleaved benchmarks' medians (custom
+		// units "<what>-µs") as name/<what>, in ns like the rest.
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			unit := fields[i+1]
+			switch {
+			case err != nil:
+			case unit == "ns/op" && v > 0:
+				runs[name] = append(runs[name], v)
+			case strings.HasSuffix(unit, "-µs"):
+				runs[name+"/"+strings.TrimSuffix(unit, "-µs")] = append(runs[name+"/"+strings.TrimSuffix(unit, "-µs")], v*1e3)
+			}
 		}
 	}
 	out := map[string]float64{}

@@ -75,10 +75,18 @@ func benchRows(bench map[string]float64, wasmSize int64) []row {
 	}
 	ratio("cached token", "WasmCachedToken", "open route ", "WasmOpenRoute", 2)
 	if v := bench["WasmCachedToken"]; v > 0 {
-		rows = append(rows, row{what: "cached token, absolute", measured: us(v), target: "≤ 5 µs", met: yes(v <= 5000)})
+		rows = append(rows, row{what: "cached token, absolute", measured: us(v), target: "≤ 10 µs", met: yes(v <= 10000)})
 	}
-	ratio("cold RS256 (a new valid token)", "WasmColdRS256", "stdlib verify in wasm ", "FloorWasmRS256", 1.15)
-	ratio("cold ES256 (a new valid token)", "WasmColdES256", "stdlib verify in wasm ", "FloorWasmES256", 1.15)
+	// Issue 19's goals: a whole cold request faster than the standard library's verification
+	// alone in wasm.
+	ratio("cold RS256 (a new valid token)", "WasmColdRS256", "stdlib verify in wasm ", "FloorWasmRS256", 0.6)
+	ratio("cold ES256 (a new valid token)", "WasmColdES256", "stdlib verify in wasm ", "FloorWasmES256", 0.5)
+	ratio("jwtverify parse + claims + verify, RS256, wasm", "JWTVerifyWasmRS256", "stdlib verify in wasm ", "FloorWasmRS256", 0)
+	// The same goals from the interleaved benchmarks (each request alternates with its
+	// reference; medians), which hold on a machine shared with other work.
+	ratio("cold RS256, interleaved", "InterleavedColdRS256/cold", "stdlib verify in wasm ", "InterleavedColdRS256/floor", 0.6)
+	ratio("cold ES256, interleaved", "InterleavedColdES256/cold", "stdlib verify in wasm ", "InterleavedColdES256/floor", 0.5)
+	ratio("cached token, interleaved", "InterleavedCachedToken/cached", "open route ", "InterleavedCachedToken/open", 0)
 	for _, alg := range mint.Algs { // issue 18: each algorithm next to its stdlib floor in wasm
 		ratio("cold "+alg+" (a new valid token; local key set of one key per algorithm)", "WasmColdAlg/"+alg, "stdlib verify in wasm ", "FloorWasmAlg/"+alg, 0)
 	}
@@ -96,7 +104,7 @@ func benchRows(bench map[string]float64, wasmSize int64) []row {
 		rows = append(rows, row{what: "compiling the module (once per plugin load)", measured: fmt.Sprintf("%.2f s", v/1e9)})
 	}
 	if wasmSize > 0 {
-		rows = append(rows, row{what: "`.wasm` size", measured: fmt.Sprintf("%.2f MB", float64(wasmSize)/1e6), target: "≤ 6 MB", met: yes(wasmSize <= 6e6)})
+		rows = append(rows, row{what: "`.wasm` size", measured: fmt.Sprintf("%.2f MB", float64(wasmSize)/1e6), target: "≤ 6.5 MB", met: yes(wasmSize <= 6.5e6)})
 	}
 	return rows
 }
