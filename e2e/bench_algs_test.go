@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -46,6 +47,13 @@ func BenchmarkWasmColdAlg(b *testing.B) {
 	}
 }
 
+// allAlgorithms is every algorithm as a JSON array: ES512 is not in the default
+// (config/REFERENCE.md, algorithms), and each row must reach its verification.
+func allAlgorithms() string {
+	b, _ := json.Marshal(mint.Algs)
+	return string(b)
+}
+
 func newAlgBenchEnv(b *testing.B) *benchEnv {
 	b.Helper()
 	code := wasmCode(b, "JWTGUARD_WASM", ".")
@@ -56,7 +64,7 @@ func newAlgBenchEnv(b *testing.B) *benchEnv {
 	}
 	b.Cleanup(func() { h.Close(ctx) })
 	cfg := `{"providers":{"idp":{"issuer":"` + e2eIssuer + `","audiences":["orders"],"local_jwks":` +
-		string(mint.JWKS(benchAlgKeys()...)) + `}},"rules":[{"match":{"prefix":"/"},"require":{}}],"limits":{"cache_entries":10000}}`
+		string(mint.JWKS(benchAlgKeys()...)) + `,"algorithms":` + allAlgorithms() + `}},"rules":[{"match":{"prefix":"/"},"require":{}}],"limits":{"cache_entries":10000}}`
 	p, err := h.LoadPlugin(ctx, code, envoyhost.PluginConfig{Name: "jwtguard", Configuration: []byte(cfg)})
 	if err != nil {
 		b.Fatal(err)
