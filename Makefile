@@ -23,7 +23,7 @@ export JWTGUARD_TESTVECTORS ?= $(abspath ../shared/testvectors)
 # A failed rewrite must leave no module behind (pollfix writes nothing; make removes the rest).
 .DELETE_ON_ERROR:
 
-.PHONY: all help build wasm devproxy oci fuzz fuzz-list soak test check test-unit test-wasm-vectors test-fuzz test-toolchains test-e2e test-e2e-short run lint bench clean
+.PHONY: all help build wasm devproxy oci fuzz fuzz-list soak test check test-unit test-unit-short test-wasm-vectors test-fuzz test-toolchains test-e2e test-e2e-short run lint bench clean
 
 all: build
 
@@ -74,7 +74,7 @@ test: lint test-unit test-wasm-vectors test-fuzz test-toolchains test-e2e ## eve
 
 # The edit-test loop: lint, unit tests and the end-to-end tests in short mode (one WASI
 # profile, long runs cut down). It is not a substitute for make test.
-check: lint test-unit test-e2e-short ## quick loop: lint, unit tests, e2e in short mode
+check: lint test-unit-short test-e2e-short ## quick loop: lint, unit tests and e2e in short mode
 
 # Native unit tests under the SDK's proxytest emulator, with the Wycheproof vectors.
 # internal/gjsonpretty is its own module (it replaces github.com/tidwall/pretty, see its doc).
@@ -115,6 +115,11 @@ test-e2e: $(WASM) $(GUEST_WASM) test-toolchains ## the compiled plugin end to en
 
 # Short mode: the pre-#533 profile only (the stricter host), tests that take long skip or
 # shrink (testing.Short), no Go 1.24 build.
+# The unit tests in short mode: the long differential runs (10^5 RSA cases) drop to 10^4.
+test-unit-short: ## unit tests in short mode (make check)
+	$(GO) test -short ./...
+	cd internal/gjsonpretty && $(GO) test -short ./...
+
 test-e2e-short: $(WASM) $(GUEST_WASM) ## the end-to-end tests in short mode, one WASI profile
 	cd e2e && JWTGUARD_WASM=$(abspath $(WASM)) JWTGUARD_WASM_RAW=$(abspath $(WASM_RAW)) \
 		JWTGUARD_GUEST_WASM=$(abspath $(GUEST_WASM)) JWTGUARD_WASI_PROFILE=pre533 $(GO) test -short ./...
