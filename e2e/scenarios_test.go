@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,16 +117,37 @@ func TestRotationWithoutA401Storm(t *testing.T) {
 	// The old key is retired; after the next refresh its tokens, cached or not, are refused.
 	idp.publish(e2eKeys.RSA2)
 	fetches := idp.fetches.Load()
+	succeeded := hostStat(e.host.StatsText(), "jwtguard.jwks.fetch_success")
 	e.clock.advance(61 * time.Second)
 	waitFor(t, func() bool {
 		e.plugin.Tick()
 		return idp.fetches.Load() > fetches
 	}, 10*time.Second, "a refresh after refresh_interval")
-	e.plugin.Sync()
+	// The IdP counting the request is not the plugin having the answer: wait until the VM that
+	// fetched has installed the new set, then tick once, after which every VM has adopted it
+	// (sharedrecord.go). Without this the request could reach a worker between the two steps.
+	waitFor(t, func() bool {
+		e.plugin.Sync()
+		return hostStat(e.host.StatsText(), "jwtguard.jwks.fetch_success") > succeeded
+	}, 10*time.Second, "the refreshed key set installed")
+	e.plugin.Sync() // the counter moves first in the callback that publishes the set
+	e.plugin.Tick()
 	r := e.get("/api/x", auth(old))
 	if r.Status != 401 {
 		t.Fatalf("token of a removed key after refresh: %d %s", r.Status, r.Body)
 	}
+}
+
+// hostStat is the value of one counter or gauge in the host's stats text ("name: value"
+// lines), 0 when absent.
+func hostStat(stats, name string) int64 {
+	for _, line := range strings.Split(stats, "\n") {
+		if v, ok := strings.CutPrefix(line, name+": "); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 func waitFor(t *testing.T, cond func() bool, max time.Duration, what string) {
