@@ -1,9 +1,6 @@
 package jwtverify
 
-import (
-	"crypto"
-	"crypto/rsa"
-)
+import "crypto/rsa"
 
 // prepareRSA computes what verifying with pub needs beyond the key itself, once, when the
 // key set is parsed: nothing for crypto/rsa, the Montgomery context for rsaModulus.
@@ -29,18 +26,4 @@ func verifyRSAKey(alg Algorithm, k *Key, digest, sig []byte) bool {
 		return k.rsaMod.verifyPSS(info.hash, digest, sig)
 	}
 	return k.rsaMod.verifyPKCS1v15(info.hash, digest, sig)
-}
-
-// verifyRSAPKCS1v15 is RSASSA-PKCS1-v1_5 verification with the key's implementation for this
-// build (ownRSA). Both refuse a signature whose length is not the modulus length, s ≥ n, and
-// any encoded message but the one built from digest; the Wycheproof, differential and fuzz
-// tests (rsa_*_test.go) hold them to the same verdicts.
-func verifyRSAPKCS1v15(k *Key, hash crypto.Hash, digest, sig []byte) bool {
-	if k.rsa == nil {
-		return false
-	}
-	if ownRSA {
-		return k.rsaMod.verifyPKCS1v15(hash, digest, sig)
-	}
-	return rsa.VerifyPKCS1v15(k.rsa, hash, digest, sig) == nil
 }
