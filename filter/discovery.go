@@ -2,7 +2,6 @@ package filter
 
 import (
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
@@ -77,28 +76,19 @@ func parseDiscovery(body []byte, issuer, authority, cluster string, jwksClusters
 	if ju.Type != gjson.String {
 		return discoveryDoc{}, errDiscoveryNoJWKSURI
 	}
-	u, err := url.Parse(ju.Str)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.Fragment != "" || u.Opaque != "" {
+	u, ok := parseHTTPURL(ju.Str)
+	if !ok {
 		return discoveryDoc{}, errors.New("has a jwks_uri that is not an absolute https or http URL without user or fragment: " + quoteShort(ju.Raw))
 	}
-	host := strings.ToLower(u.Host)
-	target := discoveryDoc{authority: u.Host, path: u.EscapedPath()}
-	if target.path == "" {
-		target.path = "/"
-	}
-	if u.RawQuery != "" {
-		target.path += "?" + u.RawQuery
-	}
+	host := strings.ToLower(u.authority)
+	target := discoveryDoc{authority: u.authority, path: u.path}
 	switch c, ok := jwksClusters[host]; {
 	case strings.EqualFold(host, authority):
 		target.cluster = cluster
 	case ok:
 		target.cluster = c
 	default:
-		return discoveryDoc{}, errors.New("has its jwks_uri on " + quoteShort(`"`+u.Host+`"`) + ", for which discovery.jwks_clusters names no cluster")
-	}
-	if hasControlOrSpace(target.authority) || hasControlOrSpace(target.path) {
-		return discoveryDoc{}, errors.New("has a jwks_uri that cannot be sent as :authority and :path")
+		return discoveryDoc{}, errors.New("has its jwks_uri on " + quoteShort(`"`+u.authority+`"`) + ", for which discovery.jwks_clusters names no cluster")
 	}
 	return target, nil
 }

@@ -3,7 +3,6 @@ package jwtverify
 import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"math/big"
@@ -34,8 +33,7 @@ type Key struct {
 	hasKid bool
 	alg    Algorithm // 0: the JWK has no "alg"; the key fits any algorithm of its type and curve
 	id     KeyID
-	rsa    *rsa.PublicKey
-	rsaMod *rsaModulus // prepared for verification in builds that use it (prepareRSA)
+	rsa    *rsaKey // for RS* and PS*; nil for other key types
 	ec     *ecdsa.PublicKey
 	curve  curveID // of ec
 	ed     ed25519.PublicKey
@@ -228,11 +226,12 @@ func (k *Key) setRSA(jwk gjson.Result) (string, string) {
 	if why != "" {
 		return "", why
 	}
-	prepareRSA(k, pub)
-	return `{"e":"` + b64url.EncodeToString(big.NewInt(int64(pub.E)).Bytes()) + `","kty":"RSA","n":"` + b64url.EncodeToString(pub.N.Bytes()) + `"}`, ""
+	pub.v = newRSAVerifier(pub.n, pub.e)
+	k.rsa = pub
+	return `{"e":"` + b64url.EncodeToString(big.NewInt(int64(pub.e)).Bytes()) + `","kty":"RSA","n":"` + b64url.EncodeToString(pub.n.Bytes()) + `"}`, ""
 }
 
-func parseRSA(jwk gjson.Result) (*rsa.PublicKey, string) {
+func parseRSA(jwk gjson.Result) (*rsaKey, string) {
 	nb, why := decodeMember(jwk, "n")
 	if why != "" {
 		return nil, why
@@ -258,7 +257,7 @@ func parseRSA(jwk gjson.Result) (*rsa.PublicKey, string) {
 	if rocaFingerprint(n) {
 		return nil, "RSA modulus has the ROCA fingerprint (CVE-2017-15361)"
 	}
-	return &rsa.PublicKey{N: n, E: int(e.Int64())}, ""
+	return &rsaKey{n: n, e: int(e.Int64())}, ""
 }
 
 // rocaPrimes and the generator 65537 are the fingerprint of RSA keys made by the Infineon

@@ -1,29 +1,23 @@
 package jwtverify
 
-import "crypto/rsa"
+import "math/big"
 
-// prepareRSA computes what verifying with pub needs beyond the key itself, once, when the
-// key set is parsed: nothing for crypto/rsa, the Montgomery context for rsaModulus.
-func prepareRSA(k *Key, pub *rsa.PublicKey) {
-	k.rsa = pub
-	if ownRSA {
-		k.rsaMod = newRSAModulus(pub)
-	}
+// rsaKey is an RSA public key of a set, with what this build verifies it with. The
+// implementation is chosen by build tags (rsa_dispatch_own.go, rsa_dispatch_std.go) so that
+// crypto/rsa is not linked into a module that does not call it.
+type rsaKey struct {
+	n *big.Int
+	e int
+	v rsaVerifier // newRSAVerifier(n, e), once, when the key set is parsed
 }
 
-// verifyRSAKey is the RSA primitive of the token path (RS* and PS*, alg_rsa.go) with the
-// key's implementation for this build: rsaModulus (PKCS#1 v1.5 and PSS) when ownRSA,
-// crypto/rsa (verifyRSA) otherwise.
+// verifyRSAKey is the RSA primitive of the token path: RS* (RSASSA-PKCS1-v1_5, RFC 7518
+// §3.3) and PS* (RSASSA-PSS, §3.5) over the digest of the signing input, with the key's
+// implementation for this build. The choice is alg → (hash, PKCS#1 or PSS) and nothing else.
 func verifyRSAKey(alg Algorithm, k *Key, digest, sig []byte) bool {
 	info := algInfo[alg]
 	if k.rsa == nil || info.family != familyRSA {
 		return false
 	}
-	if !ownRSA {
-		return verifyRSA(alg, k.rsa, digest, sig)
-	}
-	if info.pss {
-		return k.rsaMod.verifyPSS(info.hash, digest, sig)
-	}
-	return k.rsaMod.verifyPKCS1v15(info.hash, digest, sig)
+	return verifyRSAWith(k.rsa.v, info.hash, info.pss, digest, sig)
 }

@@ -3,7 +3,6 @@ package jwtverify
 //go:generate go run ./internal/rsagen -o rsa_montmul.go
 
 import (
-	"crypto/rsa"
 	"math/big"
 	"sync"
 )
@@ -23,16 +22,16 @@ type rsaModulus struct {
 	pool  sync.Pool
 }
 
-// newRSAModulus prepares pub, which parseRSA accepted (odd modulus, odd exponent ≥ 3 below
-// 2^31).
-func newRSAModulus(pub *rsa.PublicKey) *rsaModulus {
-	words := (pub.N.BitLen() + 63) / 64
+// newRSAModulus prepares the key (n, e), which parseRSA accepted (odd modulus, odd exponent
+// ≥ 3 below 2^31).
+func newRSAModulus(n *big.Int, e int) *rsaModulus {
+	words := (n.BitLen() + 63) / 64
 	words = (words + montUnroll - 1) / montUnroll * montUnroll
 	m := &rsaModulus{
-		n:     wordsOf(pub.N, words),
-		e:     uint32(pub.E),
-		size:  (pub.N.BitLen() + 7) / 8,
-		bits:  pub.N.BitLen(),
+		n:     wordsOf(n, words),
+		e:     uint32(e),
+		size:  (n.BitLen() + 7) / 8,
+		bits:  n.BitLen(),
 		words: words,
 	}
 	// Newton's iteration for n⁻¹ mod 2^64: each step doubles the number of correct low bits,
@@ -44,7 +43,7 @@ func newRSAModulus(pub *rsa.PublicKey) *rsaModulus {
 	}
 	m.nInv = -inv
 	rr := new(big.Int).Lsh(big.NewInt(1), uint(2*64*words))
-	m.rr = wordsOf(rr.Mod(rr, pub.N), words)
+	m.rr = wordsOf(rr.Mod(rr, n), words)
 	return m
 }
 

@@ -54,7 +54,7 @@ func genRSATestKey(t testing.TB, bits, e int) rsaTestKey {
 			continue
 		}
 		pub := &rsa.PublicKey{N: n, E: e}
-		return rsaTestKey{pub: pub, d: d, mod: newRSAModulus(pub)}
+		return rsaTestKey{pub: pub, d: d, mod: newRSAModulus(pub.N, pub.E)}
 	}
 }
 
