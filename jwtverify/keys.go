@@ -35,7 +35,8 @@ type Key struct {
 	id     KeyID
 	rsa    *rsaKey // for RS* and PS*; nil for other key types
 	ec     *ecdsa.PublicKey
-	curve  curveID // of ec
+	curve  curveID      // of ec
+	p256   p256Verifier // for a P-256 key: this build's precomputation (p256_dispatch_*.go)
 	ed     ed25519.PublicKey
 }
 

@@ -60,6 +60,9 @@ func (k *Key) setEC(jwk gjson.Result) (string, string) {
 		return "", why
 	}
 	k.ec, k.curve = pub, c
+	if c == curveP256 {
+		k.p256 = newP256Verifier(pub)
+	}
 	n := curveInfo[c].size
 	return `{"crv":"` + curveInfo[c].name + `","kty":"EC","x":"` + b64url.EncodeToString(raw[1:1+n]) + `","y":"` + b64url.EncodeToString(raw[1+n:]) + `"}`, ""
 }

@@ -71,7 +71,7 @@ func verifySignature(alg Algorithm, key *Key, input string, sig []byte) bool {
 	case familyRSA:
 		return verifyRSAKey(alg, key, digest(info.hash, input), sig)
 	case familyECDSA:
-		return verifyECDSA(key.ec, key.curve, digest(info.hash, input), sig)
+		return verifyECDSAKey(key, digest(info.hash, input), sig)
 	case familyEdDSA:
 		return verifyEdDSA(key.ed, input, sig)
 	}
