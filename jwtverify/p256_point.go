@@ -89,11 +89,11 @@ func (q *p256Jacobian) addAffine(a *p256Affine, negate bool) {
 	p256Sqr(&t1, &t2)        // R²
 	p256Sub(&t1, &t1, &t3)
 	p256Sub(&t1, &t1, &t4)
-	p256Sub(&q.x, &t1, &t4)  // X3 = R² - H³ - 2·X1·H²
-	p256Sub(&t4, &t4, &q.x)  // X1·H² - X3
-	p256Mul(&t4, &t4, &t2)   // R·(X1·H² - X3)
-	p256Mul(&t3, &t3, &q.y)  // Y1·H³
-	p256Sub(&q.y, &t4, &t3)  // Y3
+	p256Sub(&q.x, &t1, &t4) // X3 = R² - H³ - 2·X1·H²
+	p256Sub(&t4, &t4, &q.x) // X1·H² - X3
+	p256Mul(&t4, &t4, &t2)  // R·(X1·H² - X3)
+	p256Mul(&t3, &t3, &q.y) // Y1·H³
+	p256Sub(&q.y, &t4, &t3) // Y3
 }
 
 // p256ToAffine converts points, none at infinity, with one inversion (Montgomery's
@@ -108,9 +108,9 @@ func p256ToAffine(dst []p256Affine, src []p256Jacobian) {
 	var inv, zi, zi2 p256Element
 	p256Invert(&inv, &acc)
 	for i := len(src) - 1; i >= 0; i-- {
-		p256Mul(&zi, &inv, &prefix[i])     // 1/Z_i
-		p256Mul(&inv, &inv, &src[i].z)     // 1/(Z_0···Z_{i-1})
-		p256Sqr(&zi2, &zi)                 // 1/Z²
+		p256Mul(&zi, &inv, &prefix[i]) // 1/Z_i
+		p256Mul(&inv, &inv, &src[i].z) // 1/(Z_0···Z_{i-1})
+		p256Sqr(&zi2, &zi)             // 1/Z²
 		p256Mul(&dst[i].x, &src[i].x, &zi2)
 		p256Mul(&zi2, &zi2, &zi) // 1/Z³
 		p256Mul(&dst[i].y, &src[i].y, &zi2)
