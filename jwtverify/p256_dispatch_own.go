@@ -4,13 +4,11 @@ package jwtverify
 
 import "crypto/ecdsa"
 
-// ownP256: in wasm, ES256 signatures are verified by p256Key (p256_verify.go), a fraction of
-// what crypto/ecdsa costs there (issue 19; docs/performance.md). ES384 and ES512 stay on
+// p256Verifier: in wasm, ES256 signatures are verified by p256Key (p256_verify.go), a
+// fraction of what crypto/ecdsa costs there (issue 19; docs/performance.md), with the key's
+// tables of multiples built once when the key set is parsed. ES384 and ES512 stay on
 // crypto/ecdsa in every build. Build with -tags jwtguard_stdcrypto to use only the standard
 // library's cryptography.
-const ownP256 = true
-
-// p256Verifier is the per-key precomputation: the key's tables of multiples.
 type p256Verifier = *p256Key
 
 func newP256Verifier(pub *ecdsa.PublicKey) p256Verifier { return newP256Key(pub.X, pub.Y) }

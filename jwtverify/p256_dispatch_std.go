@@ -4,12 +4,11 @@ package jwtverify
 
 import "crypto/ecdsa"
 
-// ownP256: natively crypto/ecdsa has assembly and a 128-bit multiply and needs no per-key
-// tables (issue 19); with -tags jwtguard_stdcrypto it is used in wasm as well. p256Key is
-// still compiled (and tested against crypto/ecdsa) in these builds, only not dispatched to.
-const ownP256 = false
-
-// p256Verifier: crypto/ecdsa keeps nothing per key.
+// p256Verifier: natively, and in wasm with -tags jwtguard_stdcrypto, ES256 is verified by
+// crypto/ecdsa, which keeps nothing per key. The plugin only runs as wasm; the native build
+// (tests, tools) follows the RSA choice (rsa_dispatch_std.go) and keeps the standard library,
+// the oracle the tests compare p256Key with. p256Key is still compiled and tested in these
+// builds, only not dispatched to.
 type p256Verifier = struct{}
 
 func newP256Verifier(*ecdsa.PublicKey) p256Verifier { return p256Verifier{} }
