@@ -6,7 +6,7 @@ import "crypto/ecdsa"
 
 // p256Verifier: in wasm, ES256 signatures are verified by p256Key (p256_verify.go), a
 // fraction of what crypto/ecdsa costs there (issue 19; docs/performance.md), with the key's
-// tables of multiples built once when the key set is parsed. ES384 and ES512 stay on
+// tables of multiples built once, at its first verification. ES384 and ES512 stay on
 // crypto/ecdsa in every build. Build with -tags jwtguard_stdcrypto to use only the standard
 // library's cryptography.
 type p256Verifier = *p256Key

@@ -35,7 +35,7 @@ func TestP256SumAtInfinity(t *testing.T) {
 			digest, sig := scalar32(e), sig64(r, s)
 			var acc p256Jacobian
 			u1, u2 := u1u2(digest, sig)
-			p256MultiScalar(&acc, p256Params().g, k.own.q, u1, u2)
+			p256MultiScalar(&acc, p256Params().g, k.own.tables(), u1, u2)
 			if !acc.isInfinity() {
 				t.Fatalf("d = %x: the construction did not reach infinity", d)
 			}
@@ -66,8 +66,8 @@ func TestP256EqualHalves(t *testing.T) {
 			s.Mod(s, p256N)
 			u1, u2 := u1u2(scalar32(e), sig64(r, s))
 			var a, b p256Jacobian
-			p256MultiScalar(&a, p256Params().g, k.own.q, u1, [4]uint64{})
-			p256MultiScalar(&b, p256Params().g, k.own.q, [4]uint64{}, u2)
+			p256MultiScalar(&a, p256Params().g, k.own.tables(), u1, [4]uint64{})
+			p256MultiScalar(&b, p256Params().g, k.own.tables(), [4]uint64{}, u2)
 			if !p256SamePoint(&a, &b) {
 				t.Fatalf("d = %x: u1·G ≠ u2·Q, the construction is wrong", d)
 			}

@@ -17,19 +17,27 @@ import (
 //   - Each piece is in width-w NAF (non-adjacent form: odd digits, at least w-1 zeros after
 //     each), so it costs one mixed addition per w+1 bits, from a table of odd multiples.
 //   - The tables for G (wider window) are computed once per process, the first time a
-//     P-256 key is parsed; those for Q when the key set is parsed (newP256Key), never per
-//     token.
+//     P-256 key is parsed; those for Q once per key, at its first verification (see
+//     p256Key), never per token.
 //   - The final check needs no inversion: x(R) = X/Z² matches r when X = r·Z², or, since x
 //     may be ≥ n and is reduced mod n (as crypto/ecdsa does), when X = (r+n)·Z² with r+n < p.
 //
-// Scalar arithmetic mod n (s^-1, u1, u2) is math/big: a few µs of the verification.
+// Scalar arithmetic mod n (s^-1, u1, u2) is math/big (its Lehmer GCD for the inverse).
+//
+// The sizes trade the doublings (p256PieceBits) against the additions (about 256/(w+1) per
+// scalar) and the tables' size and building time; docs/performance.md has the measurements
+// that chose them. A piece is a uint64 and a NAF digit an int8, hence the bounds below.
 const (
-	p256Pieces    = 4
+	p256Pieces    = 16
 	p256PieceBits = 256 / p256Pieces
-	p256GWindow   = 8                      // table of 2^(8-2) = 64 odd multiples per piece, once
-	p256QWindow   = 6                      // 16 per piece, per key: 4 KiB a key
+	p256GWindow   = 8                      // 2^(8-2) = 64 odd multiples per piece: 64 KiB, once
+	p256QWindow   = 6                      // 16 per piece: 16 KiB a key
 	p256GSize     = 1 << (p256GWindow - 2) // entries per table
 	p256QSize     = 1 << (p256QWindow - 2)
+
+	_ = uint(64 - p256PieceBits) // a piece fits a uint64
+	_ = uint(8 - p256GWindow)    // |digit| < 2^(w-1) fits an int8
+	_ = uint(8 - p256QWindow)
 )
 
 // p256Curve holds what every P-256 verification shares: the order n, p - n (r + n < p
@@ -69,21 +77,34 @@ func p256SetBig(z *p256Element, v *big.Int) bool {
 	return p256FromBytes(z, (*[32]byte)(v.FillBytes(b[:])))
 }
 
-// p256Key is a P-256 public key Q with its tables: q[j][i] = (2i+1)·2^(j·p256PieceBits)·Q.
+// p256Key is a P-256 public key Q and, from its first verification on, its tables:
+// q[j][i] = (2i+1)·2^(j·p256PieceBits)·Q. The tables are built lazily rather than when the
+// key set is parsed because a key set may hold up to MaxJWKSKeys keys of which a token
+// names one: building them for every P-256 key of a large set would cost each JWKS fetch
+// (and its memory) for keys that may never verify anything. A key set is shared, hence the
+// sync.Once (the plugin itself is single-threaded).
 type p256Key struct {
-	q [][]p256Affine
+	point p256Affine
+	once  sync.Once
+	q     [][]p256Affine
 }
 
-// newP256Key precomputes the tables of the point (x, y), or returns nil when it is not a
-// point of P-256 (coordinates ≥ p, or off the curve). The key set parser validates keys
-// already (parseEC); this check makes the verifier safe on its own.
+// newP256Key returns the key of the point (x, y), or nil when it is not a point of P-256
+// (coordinates ≥ p, or off the curve). The key set parser validates keys already (parseEC);
+// this check makes the verifier safe on its own.
 func newP256Key(x, y *big.Int) *p256Key {
 	c := p256Params()
-	var a p256Affine
-	if !p256SetBig(&a.x, x) || !p256SetBig(&a.y, y) || !p256OnCurve(&a, &c.b) {
+	k := &p256Key{}
+	if !p256SetBig(&k.point.x, x) || !p256SetBig(&k.point.y, y) || !p256OnCurve(&k.point, &c.b) {
 		return nil
 	}
-	return &p256Key{q: p256Tables(&a, p256Pieces, p256QSize)}
+	return k
+}
+
+// tables returns the key's tables, built on the first call.
+func (k *p256Key) tables() [][]p256Affine {
+	k.once.Do(func() { k.q = p256Tables(&k.point, p256Pieces, p256QSize) })
+	return k.q
 }
 
 // p256OnCurve checks y² = x³ - 3x + b.
@@ -125,7 +146,7 @@ func (k *p256Key) verify(digest, sig []byte) bool {
 	u2.Mod(u2, c.n)
 
 	var acc p256Jacobian
-	p256MultiScalar(&acc, c.g, k.q, p256Limbs(u1), p256Limbs(u2))
+	p256MultiScalar(&acc, c.g, k.tables(), p256Limbs(u1), p256Limbs(u2))
 	if acc.isInfinity() {
 		return false
 	}
