@@ -74,3 +74,14 @@ func BenchmarkP256FieldMul(b *testing.B) {
 		b.Fatal("zero")
 	}
 }
+
+// BenchmarkP256FieldSqr: one field squaring.
+func BenchmarkP256FieldSqr(b *testing.B) {
+	x := p256RR
+	for n := 0; n < b.N; n++ {
+		p256Sqr(&x, &x)
+	}
+	if x.isZero() {
+		b.Fatal("zero")
+	}
+}

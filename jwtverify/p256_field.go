@@ -157,9 +157,89 @@ func p256Final(z *p256Element, a0, a1, a2, a3, a4 uint64) {
 	z[0], z[1], z[2], z[3] = a0, a1, a2, a3
 }
 
-// p256Sqr sets z = x² in the Montgomery domain. A dedicated squaring would save six of the
-// sixteen limb products; it is the multiplication for now (see docs/performance.md).
-func p256Sqr(z, x *p256Element) { p256Mul(z, x, x) }
+// p256Sqr sets z = x²·2^-256 mod p, z may alias x. The square's cross products are computed
+// once and doubled (ten 64×64-bit products instead of sixteen), then the low half is reduced
+// by the four steps of p256Mul, which here never exceed four limbs: after k steps the value
+// is below 2^(256-64k) + p < 2^256. Adding the high half leaves a value below 2p
+// (x²/2^256 + p), reduced by one conditional subtraction.
+func p256Sqr(z, x *p256Element) {
+	x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
+	var t1, t2, t3, t4, t5, t6, t7, c uint64
+
+	// Cross products x_i·x_j, i < j, at limb i+j.
+	h01, l01 := bits.Mul64(x0, x1)
+	h02, l02 := bits.Mul64(x0, x2)
+	h03, l03 := bits.Mul64(x0, x3)
+	h12, l12 := bits.Mul64(x1, x2)
+	h13, l13 := bits.Mul64(x1, x3)
+	h23, l23 := bits.Mul64(x2, x3)
+	t1 = l01
+	t2, c = bits.Add64(h01, l02, 0)
+	t3, c = bits.Add64(h02, l03, c)
+	t4 = h03 + c
+	u4, c := bits.Add64(h12, l13, 0)
+	u5 := h13 + c
+	t3, c = bits.Add64(t3, l12, 0)
+	t4, c = bits.Add64(t4, u4, c)
+	t5, c = bits.Add64(u5, l23, c)
+	t6 = h23 + c
+
+	// Doubled, plus the squares x_i² at limb 2i.
+	t7 = t6 >> 63
+	t6 = t6<<1 | t5>>63
+	t5 = t5<<1 | t4>>63
+	t4 = t4<<1 | t3>>63
+	t3 = t3<<1 | t2>>63
+	t2 = t2<<1 | t1>>63
+	t1 <<= 1
+	h0, a0 := bits.Mul64(x0, x0)
+	h1, l1 := bits.Mul64(x1, x1)
+	h2, l2 := bits.Mul64(x2, x2)
+	h3, l3 := bits.Mul64(x3, x3)
+	a1, c := bits.Add64(t1, h0, 0)
+	a2, c := bits.Add64(t2, l1, c)
+	a3, c := bits.Add64(t3, h1, c)
+	t4, c = bits.Add64(t4, l2, c)
+	t5, c = bits.Add64(t5, h2, c)
+	t6, c = bits.Add64(t6, l3, c)
+	t7 += h3 + c
+
+	var m, lo, hi, b uint64
+	m = a0
+	lo, b = bits.Sub64(m, m<<32, 0)
+	hi = m - m>>32 - b
+	a1, c = bits.Add64(a1, m<<32, 0)
+	a2, c = bits.Add64(a2, m>>32, c)
+	a3, c = bits.Add64(a3, lo, c)
+	a0, a1, a2, a3 = a1, a2, a3, hi+c
+	m = a0
+	lo, b = bits.Sub64(m, m<<32, 0)
+	hi = m - m>>32 - b
+	a1, c = bits.Add64(a1, m<<32, 0)
+	a2, c = bits.Add64(a2, m>>32, c)
+	a3, c = bits.Add64(a3, lo, c)
+	a0, a1, a2, a3 = a1, a2, a3, hi+c
+	m = a0
+	lo, b = bits.Sub64(m, m<<32, 0)
+	hi = m - m>>32 - b
+	a1, c = bits.Add64(a1, m<<32, 0)
+	a2, c = bits.Add64(a2, m>>32, c)
+	a3, c = bits.Add64(a3, lo, c)
+	a0, a1, a2, a3 = a1, a2, a3, hi+c
+	m = a0
+	lo, b = bits.Sub64(m, m<<32, 0)
+	hi = m - m>>32 - b
+	a1, c = bits.Add64(a1, m<<32, 0)
+	a2, c = bits.Add64(a2, m>>32, c)
+	a3, c = bits.Add64(a3, lo, c)
+	a0, a1, a2, a3 = a1, a2, a3, hi+c
+
+	a0, c = bits.Add64(a0, t4, 0)
+	a1, c = bits.Add64(a1, t5, c)
+	a2, c = bits.Add64(a2, t6, c)
+	a3, c = bits.Add64(a3, t7, c)
+	p256Final(z, a0, a1, a2, a3, c)
+}
 
 // p256Add sets z = x + y mod p.
 func p256Add(z, x, y *p256Element) {

@@ -82,6 +82,10 @@ func TestP256FieldAgainstBig(t *testing.T) {
 			}
 			p256Mul(&z, &x, &y)
 			check("mul", new(big.Int).Mul(a, b))
+			if a == b {
+				p256Sqr(&z, &x)
+				check("sqr", new(big.Int).Mul(a, a))
+			}
 			p256Add(&z, &x, &y)
 			check("add", new(big.Int).Add(a, b))
 			p256Sub(&z, &x, &y)
