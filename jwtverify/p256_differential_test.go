@@ -1,6 +1,7 @@
 package jwtverify
 
 import (
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,10 +16,20 @@ import (
 
 var (
 	p256N     = elliptic.P256().Params().N
-	p256Gx    = elliptic.P256().Params().Gx
-	p256Gy    = elliptic.P256().Params().Gy
 	bigP256NM = new(big.Int).Sub(p256N, big.NewInt(1))
 )
+
+// p256BaseMult returns d·G (1 ≤ d mod n) with crypto/ecdh, the standard library's
+// non-deprecated scalar multiplication.
+func p256BaseMult(t testing.TB, d *big.Int) (*big.Int, *big.Int) {
+	t.Helper()
+	k, err := ecdh.P256().NewPrivateKey(scalar32(d))
+	if err != nil {
+		t.Fatalf("d = %x: %v", d, err)
+	}
+	b := k.PublicKey().Bytes() // 04 || X || Y
+	return new(big.Int).SetBytes(b[1:33]), new(big.Int).SetBytes(b[33:])
+}
 
 // p256TestKey is a key with its private scalar, for signatures built by hand.
 type p256TestKey struct {
@@ -29,7 +40,7 @@ type p256TestKey struct {
 
 func newP256TestKey(t testing.TB, d *big.Int) p256TestKey {
 	t.Helper()
-	x, y := elliptic.P256().ScalarBaseMult(scalar32(d))
+	x, y := p256BaseMult(t, d)
 	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}
 	own := newP256Key(x, y)
 	if own == nil {
@@ -50,8 +61,8 @@ func sig64(r, s *big.Int) []byte {
 // signRaw is ECDSA signing with a chosen nonce k (FIPS 186-5 §6.4.1): r = x(kG) mod n,
 // s = k^-1 (e + r d) mod n, e the 32-byte digest as an integer. It exists so that tests can
 // sign with keys crypto/ecdsa would not generate (d = 1, d = n-1).
-func (k p256TestKey) signRaw(e, nonce *big.Int) []byte {
-	x, _ := elliptic.P256().ScalarBaseMult(scalar32(nonce))
+func (k p256TestKey) signRaw(t testing.TB, e, nonce *big.Int) []byte {
+	x, _ := p256BaseMult(t, nonce)
 	r := new(big.Int).Mod(x, p256N)
 	s := new(big.Int).Mul(r, k.d)
 	s.Add(s, e)
@@ -148,7 +159,7 @@ func TestP256RangeEdges(t *testing.T) {
 	rng := mrand.New(mrand.NewPCG(3, 4))
 	k := newP256TestKey(t, randScalar(rng))
 	digest := randBytes(rng, 32)
-	valid := k.signRaw(new(big.Int).SetBytes(digest), randScalar(rng))
+	valid := k.signRaw(t, new(big.Int).SetBytes(digest), randScalar(rng))
 	if !checkP256(t, "valid", k, digest, valid) {
 		t.Fatal("the valid signature was refused")
 	}

@@ -39,7 +39,7 @@ func FuzzP256Verify(f *testing.F) {
 			if nonce.Sign() == 0 {
 				nonce.SetInt64(1)
 			}
-			valid := k.signRaw(e.Mod(e, n), nonce)
+			valid := k.signRaw(t, e.Mod(e, n), nonce)
 			if mode%3 == 2 {
 				for i := range valid {
 					if i < len(sig) {
