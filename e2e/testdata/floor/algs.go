@@ -37,9 +37,13 @@ func verifierFor(alg string) func(string, []byte) bool {
 		h := mint.HashOf(alg)
 		if alg[0] == 'P' {
 			opts := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}
-			return func(input string, sig []byte) bool { return rsa.VerifyPSS(pub, h, mint.Digest(h, input), sig, opts) == nil }
+			return func(input string, sig []byte) bool {
+				return rsa.VerifyPSS(pub, h, mint.Digest(h, input), sig, opts) == nil
+			}
 		}
-		return func(input string, sig []byte) bool { return rsa.VerifyPKCS1v15(pub, h, mint.Digest(h, input), sig) == nil }
+		return func(input string, sig []byte) bool {
+			return rsa.VerifyPKCS1v15(pub, h, mint.Digest(h, input), sig) == nil
+		}
 	case 'E':
 		if alg == "EdDSA" {
 			pub := ed25519.PublicKey(b64(os.Getenv("FLOOR_ALG_X")))
