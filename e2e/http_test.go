@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -27,43 +24,16 @@ func TestOverHTTP(t *testing.T) {
 }
 
 func testOverHTTP(t *testing.T, profile envoyhost.Profile) {
-	ctx := context.Background()
 	var upstreamHits atomic.Int64
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		upstreamHits.Add(1)
 		demoidp.Echo(w, r)
 	}))
 	defer upstream.Close()
-	idpSrv := httptest.NewUnstartedServer(nil)
-	idp, err := demoidp.New("http://"+idpSrv.Listener.Addr().String()+"/", "demo-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	idpSrv.Config.Handler = idp
-	idpSrv.Start()
-	defer idpSrv.Close()
-
-	doc, err := os.ReadFile(filepath.Join("..", "envoy", "demo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := devproxy.Load(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idpAddr := strings.TrimPrefix(idpSrv.URL, "http://")
-	cfg.Listeners[0].Address, cfg.Admin = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Listeners[0].Wasm.Filename = wasmPath(t, "JWTGUARD_WASM", ".")
-	cfg.Listeners[0].Wasm.Configuration = []byte(strings.NewReplacer(
-		"http://127.0.0.1:10001/", idp.Issuer, "127.0.0.1:10001", idpAddr).Replace(string(cfg.Listeners[0].Wasm.Configuration)))
-	cfg.Clusters["demo_idp"] = devproxy.ClusterConfig{Address: idpAddr}
-	cfg.Clusters["demo_upstream"] = devproxy.ClusterConfig{Address: strings.TrimPrefix(upstream.URL, "http://")}
-	logs := &logSink{}
-	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: 4, Profile: profile, Log: logs.add})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.text())
-	}
-	defer p.Close(ctx)
+	idp, idpAddr := localDemoIdP(t)
+	cfg := demoConfig(t, upstream.URL, true)
+	useDemoIdP(cfg, idp, idpAddr)
+	p, _ := startProxy(t, cfg, devproxy.Options{Concurrency: 4, Profile: profile})
 	base := "http://" + p.Listeners[0].Addr().String()
 	admin := "http://" + p.Listeners[1].Addr().String()
 

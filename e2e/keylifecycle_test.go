@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,30 +25,14 @@ type devproxyEnv struct {
 
 func startDevproxy(t *testing.T, pluginConfig string, clusters map[string]string) *devproxyEnv {
 	t.Helper()
-	ctx := context.Background()
 	upstream := httptest.NewServer(http.HandlerFunc(demoidp.Echo))
 	t.Cleanup(upstream.Close)
-	doc, err := os.ReadFile(filepath.Join("..", "envoy", "demo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := devproxy.Load(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Listeners[0].Address, cfg.Admin = "127.0.0.1:0", ""
-	cfg.Listeners[0].Wasm.Filename = wasmPath(t, "JWTGUARD_WASM", ".")
+	cfg := demoConfig(t, upstream.URL, false)
 	cfg.Listeners[0].Wasm.Configuration = []byte(pluginConfig)
-	cfg.Clusters["demo_upstream"] = devproxy.ClusterConfig{Address: strings.TrimPrefix(upstream.URL, "http://")}
 	for name, addr := range clusters {
 		cfg.Clusters[name] = devproxy.ClusterConfig{Address: addr}
 	}
-	logs := &logSink{}
-	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: 2, Profile: suiteProfile(t), Log: logs.add})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.text())
-	}
-	t.Cleanup(func() { p.Close(ctx) })
+	p, logs := startProxy(t, cfg, devproxy.Options{Concurrency: 2, Profile: suiteProfile(t)})
 	return &devproxyEnv{t: t, base: "http://" + p.Listeners[0].Addr().String(), logs: logs}
 }
 

@@ -2,12 +2,9 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -40,39 +37,13 @@ func (s *syncBuffer) String() string {
 // and provider and never the token, and /stats/prometheus shows one rejection metric with
 // reason and provider labels.
 func TestDecisionInAccessLogAndPrometheus(t *testing.T) {
-	ctx := context.Background()
 	upstream := httptest.NewServer(http.HandlerFunc(demoidp.Echo))
 	defer upstream.Close()
-	idpSrv := httptest.NewUnstartedServer(nil)
-	idp, err := demoidp.New("http://"+idpSrv.Listener.Addr().String()+"/", "demo-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	idpSrv.Config.Handler = idp
-	idpSrv.Start()
-	defer idpSrv.Close()
-
-	doc, err := os.ReadFile(filepath.Join("..", "envoy", "demo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := devproxy.Load(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idpAddr := strings.TrimPrefix(idpSrv.URL, "http://")
-	cfg.Listeners[0].Address, cfg.Admin = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Listeners[0].Wasm.Filename = wasmPath(t, "JWTGUARD_WASM", ".")
-	cfg.Listeners[0].Wasm.Configuration = []byte(strings.NewReplacer(
-		"http://127.0.0.1:10001/", idp.Issuer, "127.0.0.1:10001", idpAddr).Replace(string(cfg.Listeners[0].Wasm.Configuration)))
-	cfg.Clusters["demo_idp"] = devproxy.ClusterConfig{Address: idpAddr}
-	cfg.Clusters["demo_upstream"] = devproxy.ClusterConfig{Address: strings.TrimPrefix(upstream.URL, "http://")}
-	logs, accessLog := &logSink{}, &syncBuffer{}
-	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: 1, Log: logs.add, AccessLog: accessLog})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.text())
-	}
-	defer p.Close(ctx)
+	idp, idpAddr := localDemoIdP(t)
+	cfg := demoConfig(t, upstream.URL, true)
+	useDemoIdP(cfg, idp, idpAddr)
+	accessLog := &syncBuffer{}
+	p, logs := startProxy(t, cfg, devproxy.Options{Concurrency: 1, AccessLog: accessLog})
 	base := "http://" + p.Listeners[0].Addr().String()
 	admin := "http://" + p.Listeners[1].Addr().String()
 	get := func(url, token string) int {

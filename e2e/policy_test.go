@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +19,6 @@ import (
 // rule and an optional-token rule, checked request by request: status, reason, and what the
 // upstream received.
 func TestPolicyOverHTTP(t *testing.T) {
-	ctx := context.Background()
 	var mu sync.Mutex
 	var seen http.Header // the last request the upstream received
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -46,24 +42,9 @@ func TestPolicyOverHTTP(t *testing.T) {
     {"match": {"prefix": "/orders/", "headers": [{"name": "x-tenant", "exact": "acme"}]}, "require": {"scopes": ["order-reader"]}},
     {"match": {"prefix": "/api/"}, "require": {}}
   ]}`
-	doc, err := os.ReadFile(filepath.Join("..", "envoy", "demo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := devproxy.Load(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Listeners[0].Address, cfg.Admin = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Listeners[0].Wasm.Filename = wasmPath(t, "JWTGUARD_WASM", ".")
+	cfg := demoConfig(t, upstream.URL, true)
 	cfg.Listeners[0].Wasm.Configuration = []byte(plugin)
-	cfg.Clusters["demo_upstream"] = devproxy.ClusterConfig{Address: strings.TrimPrefix(upstream.URL, "http://")}
-	logs := &logSink{}
-	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: 2, Profile: suiteProfile(t), Log: logs.add})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.text())
-	}
-	defer p.Close(ctx)
+	p, logs := startProxy(t, cfg, devproxy.Options{Concurrency: 2, Profile: suiteProfile(t)})
 	base := "http://" + p.Listeners[0].Addr().String()
 
 	now := time.Now().Unix()

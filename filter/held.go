@@ -63,37 +63,46 @@ func (pl *pluginState) settle(held []*heldRequest, version int64, s fetchSchedul
 	return keep
 }
 
+// holdResult is what became of a request that would wait for a fetch.
+type holdResult uint8
+
+const (
+	// notHeld: limits.max_pending_requests is 0, nothing is ever held; the request is answered
+	// at once with what the keys at hand say (keys_unavailable, unknown_kid,
+	// revocation_unavailable).
+	notHeld holdResult = iota
+	// held: the stream is paused until the fetch ends or limits.pending_timeout passes.
+	held
+	// holdFull: the VM holds max_pending_requests already; the request is answered
+	// too_many_pending (503, Retry-After), so that a flood of requests for keys that have not
+	// come cannot grow the VM's memory without bound.
+	holdFull
+)
+
 // hold pauses the current stream until keys for p change or a fetch attempt ends.
 // kidFetchAt is the time of the fetch an unknown kid waits for, zero if none is awaited.
-func (pl *pluginState) hold(st *stream, p *providerState, now, kidFetchAt time.Time) bool {
+func (pl *pluginState) hold(st *stream, p *providerState, now, kidFetchAt time.Time) holdResult {
 	return pl.holdOn(&p.held, st, p.jwks.schedule(), p.keysVersion(), now, kidFetchAt)
 }
 
 // holdForRevocation pauses the current stream until p's revocation list arrives or a fetch
 // attempt ends (on_unavailable deny).
-func (pl *pluginState) holdForRevocation(st *stream, p *providerState, now time.Time) bool {
+func (pl *pluginState) holdForRevocation(st *stream, p *providerState, now time.Time) holdResult {
 	return pl.holdOn(&p.rev.held, st, p.rev.fetcher.schedule(), p.rev.fetcher.version, now, time.Time{})
 }
 
-// holdFull reports that this VM holds limits.max_pending_requests already: a request that
-// would wait is answered too_many_pending (503, Retry-After) instead, so that a flood of
-// requests for keys that have not come cannot grow the VM's memory without bound. With
-// max_pending_requests 0 nothing is ever held, and a request is answered at once with what
-// the keys at hand say (keys_unavailable, unknown_kid, revocation_unavailable).
-func (pl *pluginState) holdFull() bool {
-	max := pl.cfg.Limits.MaxPendingRequests
-	return max > 0 && pl.heldCount >= max
-}
-
-func (pl *pluginState) holdOn(list *[]*heldRequest, st *stream, s fetchSchedule, version int64, now, kidFetchAt time.Time) bool {
-	if pl.heldCount >= pl.cfg.Limits.MaxPendingRequests {
-		return false
+func (pl *pluginState) holdOn(list *[]*heldRequest, st *stream, s fetchSchedule, version int64, now, kidFetchAt time.Time) holdResult {
+	switch max := pl.cfg.Limits.MaxPendingRequests; {
+	case max == 0:
+		return notHeld
+	case pl.heldCount >= max:
+		return holdFull
 	}
 	h := &heldRequest{stream: st, deadline: now.Add(pl.cfg.Limits.PendingTimeout), version: version, attemptsSeen: s.attempts, kidFetchAt: kidFetchAt}
 	*list = append(*list, h)
 	st.held = h
 	pl.heldCount++
-	return true
+	return held
 }
 
 // answerHeld answers every request p holds: an attempt they waited for ended (a discovery

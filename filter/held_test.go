@@ -148,3 +148,58 @@ func TestHeldForUnknownKidBoundedByMaxPending(t *testing.T) {
 		t.Fatalf("second rotated token beyond max_pending_requests 1: %v %+v, want 503 too_many_pending", a2, r)
 	}
 }
+
+// TestMaxPendingRequestsCoversEveryWait: each of the three waits (the first keys, an unknown
+// kid a coming fetch may bring, the first revocation list) counts against
+// limits.max_pending_requests: with 1, a second waiting request is answered 503
+// too_many_pending; with 0 nothing waits and the request is answered at once with what the
+// VM has.
+func TestMaxPendingRequestsCoversEveryWait(t *testing.T) {
+	type wait struct {
+		name  string
+		setup func(t *testing.T, limits string) (*harness, func(h *harness, sub string) (uint32, types.Action))
+		alone string // the answer with max_pending_requests 0
+	}
+	waits := []wait{
+		{"first keys", func(t *testing.T, limits string) (*harness, func(*harness, string) (uint32, types.Action)) {
+			h := newHarness(t, withLimits(remoteConfig(), limits))
+			return h, func(h *harness, sub string) (uint32, types.Action) {
+				return h.request("GET", "/x", bearer(h.token(testKeys.RSA, map[string]any{"sub": sub})))
+			}
+		}, "keys_unavailable"},
+		{"unknown kid", func(t *testing.T, limits string) (*harness, func(*harness, string) (uint32, types.Action)) {
+			h := newHarness(t, withLimits(remoteConfig(), limits))
+			h.host.Tick()
+			h.answerFetch(h.requireFetch(1), "200", mint.JWKS(testKeys.RSA))
+			return h, func(h *harness, sub string) (uint32, types.Action) {
+				return h.request("GET", "/x", bearer(h.token(testKeys.RSA2, map[string]any{"sub": sub})))
+			}
+		}, "unknown_kid"},
+		{"first revocation list", func(t *testing.T, limits string) (*harness, func(*harness, string) (uint32, types.Action)) {
+			h := newHarness(t, withLimits(localConfig(t, revSection("")), limits))
+			return h, func(h *harness, sub string) (uint32, types.Action) {
+				return h.get(h.token(testKeys.RSA, map[string]any{"sub": sub}))
+			}
+		}, "revocation_unavailable"},
+	}
+	for _, w := range waits {
+		t.Run(w.name+"/max 1", func(t *testing.T) {
+			h, send := w.setup(t, `{"max_pending_requests": 1}`)
+			first, a1 := send(h, "alice")
+			if a1 != types.ActionPause || h.reply(first) != nil {
+				t.Fatalf("first request not held: %v %+v", a1, h.reply(first))
+			}
+			second, _ := send(h, "bob")
+			if r := h.reply(second); r == nil || r.status != 503 || r.body["reason"] != "too_many_pending" {
+				t.Fatalf("second request: %+v, want 503 too_many_pending", r)
+			}
+		})
+		t.Run(w.name+"/max 0", func(t *testing.T) {
+			h, send := w.setup(t, `{"max_pending_requests": 0}`)
+			id, _ := send(h, "alice")
+			if r := h.reply(id); r == nil || r.body["reason"] != w.alone {
+				t.Fatalf("request: %+v, want %s at once", r, w.alone)
+			}
+		})
+	}
+}

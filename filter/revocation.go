@@ -114,6 +114,22 @@ func (pl *pluginState) tickRevocation(p *providerState, now time.Time) {
 	}
 }
 
+// holdForRevocation answers or holds a request that needs p's first revocation list
+// (on_unavailable deny).
+func (s *stream) holdForRevocation(prov *providerState, now time.Time) types.Action {
+	if !s.revHeld {
+		switch s.plugin.holdForRevocation(s, prov, now) {
+		case held:
+			s.revHeld = true
+			prov.rev.fetcher.maybeFetch(now, true)
+			return types.ActionPause
+		case holdFull:
+			return s.refuse(reasonTooManyHeld)
+		}
+	}
+	return s.refuse(reasonRevocationUnavailable)
+}
+
 // checkRevocation is the request path's check of a token whose signature verified. ok is
 // true when the request may go on; otherwise action is what to return (refused or held). A
 // request is held for the first list at most once, even if it was held for keys before: the
@@ -124,18 +140,10 @@ func (s *stream) checkRevocation(prov *providerState, ids revocationIDs, keyID j
 		r.fetcher.adoptShared() // another VM may have it already
 	}
 	if r.unavailable() {
-		switch {
-		case r.cfg.AllowUnavailable:
-			r.unchecked.Increment(1)
-		case !s.revHeld && s.plugin.holdFull():
-			return s.refuse(reasonTooManyHeld), false
-		case !s.revHeld && s.plugin.holdForRevocation(s, prov, now):
-			s.revHeld = true
-			r.fetcher.maybeFetch(now, true)
-			return types.ActionPause, false
-		default:
-			return s.refuse(reasonRevocationUnavailable), false
+		if !r.cfg.AllowUnavailable {
+			return s.holdForRevocation(prov, now), false
 		}
+		r.unchecked.Increment(1)
 	}
 	if r.revokes(ids, now) {
 		// Remembered like a token refused on its claims, so that a client that keeps

@@ -88,12 +88,12 @@ func (s *stream) verifySignature(tok *jwtverify.Token, prov *providerState, now 
 	}
 	if prov.keys == nil {
 		if mayHold && prov.jwks != nil {
-			if p.holdFull() {
-				return "", s.refuse(reasonTooManyHeld), true
-			}
-			if p.hold(s, prov, now, time.Time{}) {
+			switch p.hold(s, prov, now, time.Time{}) {
+			case held:
 				prov.fetchKeys(now, true)
 				return "", types.ActionPause, true
+			case holdFull:
+				return "", s.refuse(reasonTooManyHeld), true
 			}
 		}
 		return "", s.refuse(reasonKeysUnavailable), true
@@ -103,12 +103,16 @@ func (s *stream) verifySignature(tok *jwtverify.Token, prov *providerState, now 
 		keyID, err = tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
 	}
 	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && prov.jwks != nil {
-		if p.holdFull() {
-			return "", s.refuse(reasonTooManyHeld), true
-		}
-		if at, force, ok := p.kidFetch(prov, now); ok && p.hold(s, prov, now, at) {
-			prov.fetchKeys(now, force)
-			return "", types.ActionPause, true
+		// Only a kid that a coming fetch may bring is worth holding for; when the VM holds
+		// its maximum already, that fetch still happens (kidFetch scheduled it).
+		if at, force, ok := p.kidFetch(prov, now); ok {
+			switch p.hold(s, prov, now, at) {
+			case held:
+				prov.fetchKeys(now, force)
+				return "", types.ActionPause, true
+			case holdFull:
+				return "", s.refuse(reasonTooManyHeld), true
+			}
 		}
 	}
 	if err != nil {

@@ -37,7 +37,7 @@ func BenchmarkRSAPKCS1v15Own(b *testing.B) {
 	}
 }
 
-// BenchmarkRSAPKCS1v15Dispatch: what the token path calls in this build (ownRSA).
+// BenchmarkRSAPKCS1v15Dispatch: what the token path calls in this build (rsa_dispatch_*.go).
 func BenchmarkRSAPKCS1v15Dispatch(b *testing.B) {
 	k, digest, sig := benchRSAInputs(b)
 	b.ReportAllocs()

@@ -7,11 +7,9 @@ import (
 	"math/big"
 )
 
-// ownRSA: in wasm, RSA signatures are verified by rsaModulus, about a third of what
-// crypto/rsa costs there (issue 19; docs/performance.md), and crypto/rsa is not linked at
-// all (issue 18's size bar). Build with -tags jwtguard_stdcrypto to use only the standard
-// library's cryptography.
-const ownRSA = true
+// In wasm, RSA signatures are verified by rsaModulus, about a third of what crypto/rsa costs
+// there (issue 19; docs/performance.md), and crypto/rsa is not linked at all (issue 18's size
+// bar). Build with -tags jwtguard_stdcrypto to use only the standard library's cryptography.
 
 // rsaVerifier is the per-key Montgomery context.
 type rsaVerifier = *rsaModulus

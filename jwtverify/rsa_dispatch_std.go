@@ -8,10 +8,10 @@ import (
 	"math/big"
 )
 
-// ownRSA: natively crypto/rsa has assembly and a 128-bit multiply and is faster than
-// rsaModulus (issue 19); with -tags jwtguard_stdcrypto it is used in wasm as well.
-const ownRSA = false
+// Natively crypto/rsa has assembly and a 128-bit multiply and is faster than rsaModulus
+// (issue 19); with -tags jwtguard_stdcrypto it is used in wasm as well.
 
+// rsaVerifier is crypto/rsa's key.
 type rsaVerifier = *rsa.PublicKey
 
 func newRSAVerifier(n *big.Int, e int) rsaVerifier { return &rsa.PublicKey{N: n, E: e} }

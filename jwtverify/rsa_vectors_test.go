@@ -11,7 +11,7 @@ import (
 )
 
 // Every Wycheproof RSA signature vector through rsaModulus, whatever the build's dispatch
-// (ownRSA): PKCS#1 v1.5 with SHA-256/384/512 and 2048/3072/4096-bit keys, verdicts equal to
+// (rsa_dispatch_own.go): PKCS#1 v1.5 with SHA-256/384/512 and 2048/3072/4096-bit keys, verdicts equal to
 // the expected ones and to crypto/rsa's; PSS, whose encoding i18 checks on top of
 // encodedMessage, the recovered encoded message equal to math/big's s^e mod n (or refused
 // exactly when the length is not the modulus length or s ≥ n). vectors_test.go runs the

@@ -110,70 +110,82 @@ func (p *Proxy) Close(ctx context.Context) {
 	p.Host.Close(ctx)
 }
 
+// hostRequest is what Envoy's connection manager hands the filter chain: the request with
+// hop-by-hop headers dropped, names in lower case, and x-forwarded-proto added
+// (docs/host.md#header-maps).
+func hostRequest(r *http.Request) *envoyhost.Request {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	req := &envoyhost.Request{Method: r.Method, Path: r.URL.RequestURI(), Authority: r.Host, Scheme: "http", Body: body}
+	for k, vs := range r.Header {
+		if hopByHop[strings.ToLower(k)] {
+			continue
+		}
+		for _, v := range vs {
+			req.Headers = append(req.Headers, [2]string{strings.ToLower(k), v})
+		}
+	}
+	req.Headers = append(req.Headers, [2]string{"x-forwarded-proto", "http"})
+	return req
+}
+
+// forwarder is the router: it sends a request the filters let through to the cluster of its
+// route, like Envoy's router with no redirects followed and Accept-Encoding and bodies passed
+// through as they are (no transparent decompression).
+func forwarder(routes []Route, clusters map[string]ClusterConfig) func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
+	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{DisableCompression: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tlsClient := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{}, DisableCompression: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return func(ctx context.Context, fr *envoyhost.Request) (*envoyhost.Response, error) {
+		cluster, ok := route(routes, fr.Path)
+		if !ok {
+			return &envoyhost.Response{Status: 404, Details: "route_not_found"}, nil
+		}
+		cc := clusters[cluster]
+		scheme, c := "http", client
+		if cc.TLS {
+			scheme, c = "https", tlsClient
+		}
+		ur, err := http.NewRequestWithContext(ctx, fr.Method, scheme+"://"+cc.Address+fr.Path, strings.NewReader(string(fr.Body)))
+		if err != nil {
+			return nil, err
+		}
+		ur.Host = fr.Authority
+		for _, kv := range fr.Headers {
+			ur.Header.Add(kv[0], kv[1])
+		}
+		resp, err := c.Do(ur)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		out := &envoyhost.Response{Status: resp.StatusCode, Body: data}
+		for k, vs := range resp.Header {
+			if hopByHop[strings.ToLower(k)] || strings.EqualFold(k, "content-length") {
+				continue
+			}
+			for _, v := range vs {
+				out.Headers = append(out.Headers, [2]string{strings.ToLower(k), v})
+			}
+		}
+		return out, nil
+	}
+}
+
 // hopByHop headers are not forwarded (RFC 9110 §7.6.1).
 var hopByHop = map[string]bool{"connection": true, "keep-alive": true, "proxy-connection": true, "te": true,
 	"trailer": true, "transfer-encoding": true, "upgrade": true}
 
 func (p *Proxy) handler(l Listener, plugin *envoyhost.Plugin, clusters map[string]ClusterConfig, logOut io.Writer) http.Handler {
 	var logMu sync.Mutex
-	// Like Envoy's router: no redirects followed, Accept-Encoding and bodies passed through
-	// as they are (no transparent decompression).
-	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{DisableCompression: true},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	tlsClient := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{}, DisableCompression: true},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	upstream := forwarder(l.Routes, clusters)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		req := &envoyhost.Request{Method: r.Method, Path: r.URL.RequestURI(), Authority: r.Host, Scheme: "http", Body: body}
-		for k, vs := range r.Header {
-			if hopByHop[strings.ToLower(k)] {
-				continue
-			}
-			for _, v := range vs {
-				req.Headers = append(req.Headers, [2]string{strings.ToLower(k), v})
-			}
-		}
-		// Like Envoy's connection manager (docs/host.md#header-maps).
-		req.Headers = append(req.Headers, [2]string{"x-forwarded-proto", "http"})
-		upstream := func(ctx context.Context, fr *envoyhost.Request) (*envoyhost.Response, error) {
-			cluster, ok := route(l.Routes, fr.Path)
-			if !ok {
-				return &envoyhost.Response{Status: 404, Details: "route_not_found"}, nil
-			}
-			cc := clusters[cluster]
-			scheme, c := "http", client
-			if cc.TLS {
-				scheme, c = "https", tlsClient
-			}
-			ur, err := http.NewRequestWithContext(ctx, fr.Method, scheme+"://"+cc.Address+fr.Path, strings.NewReader(string(fr.Body)))
-			if err != nil {
-				return nil, err
-			}
-			ur.Host = fr.Authority
-			for _, kv := range fr.Headers {
-				ur.Header.Add(kv[0], kv[1])
-			}
-			resp, err := c.Do(ur)
-			if err != nil {
-				return nil, err
-			}
-			defer resp.Body.Close()
-			data, err := io.ReadAll(resp.Body)
-			if err != nil {
-				return nil, err
-			}
-			out := &envoyhost.Response{Status: resp.StatusCode, Body: data}
-			for k, vs := range resp.Header {
-				if hopByHop[strings.ToLower(k)] || strings.EqualFold(k, "content-length") {
-					continue
-				}
-				for _, v := range vs {
-					out.Headers = append(out.Headers, [2]string{strings.ToLower(k), v})
-				}
-			}
-			return out, nil
-		}
+		req := hostRequest(r)
 		var resp *envoyhost.Response
 		if plugin != nil {
 			resp = plugin.Handle(r.Context(), req, upstream)

@@ -54,7 +54,9 @@ func curveOf(alg string) elliptic.Curve {
 	return elliptic.P256()
 }
 
-func hashOf(alg string) crypto.Hash {
+// HashOf is the hash alg signs with (RFC 7518 §3.1): SHA-384 for *384, SHA-512 for *512,
+// SHA-256 otherwise (EdDSA hashes inside the signature and ignores it).
+func HashOf(alg string) crypto.Hash {
 	switch alg[2:] {
 	case "384":
 		return crypto.SHA384
@@ -64,7 +66,8 @@ func hashOf(alg string) crypto.Hash {
 	return crypto.SHA256
 }
 
-func digest(h crypto.Hash, input string) []byte {
+// Digest hashes a signing input with h (SHA-256, SHA-384 or SHA-512).
+func Digest(h crypto.Hash, input string) []byte {
 	switch h {
 	case crypto.SHA384:
 		d := sha512.Sum384([]byte(input))
@@ -95,15 +98,15 @@ func (k *Key) SignRawAs(alg string, pssSalt int, header, payload []byte) (string
 	case len(alg) != 5:
 		return "", errors.New("mint: unknown alg " + alg)
 	case alg[0] == 'R' && k.rsa != nil:
-		sig, err = rsa.SignPKCS1v15(rand.Reader, k.rsa, hashOf(alg), digest(hashOf(alg), input))
+		sig, err = rsa.SignPKCS1v15(rand.Reader, k.rsa, HashOf(alg), Digest(HashOf(alg), input))
 	case alg[0] == 'P' && k.rsa != nil:
 		opts := &rsa.PSSOptions{SaltLength: pssSalt}
 		if pssSalt == 0 {
 			opts.SaltLength = rsa.PSSSaltLengthEqualsHash
 		}
-		sig, err = rsa.SignPSS(rand.Reader, k.rsa, hashOf(alg), digest(hashOf(alg), input), opts)
+		sig, err = rsa.SignPSS(rand.Reader, k.rsa, HashOf(alg), Digest(HashOf(alg), input), opts)
 	case alg[0] == 'E' && k.ec != nil:
-		sig, err = signECDSA(k.ec, digest(hashOf(alg), input))
+		sig, err = signECDSA(k.ec, Digest(HashOf(alg), input))
 	default:
 		return "", errors.New("mint: alg " + alg + " does not fit the key")
 	}

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"math/big"
 	"os"
+
+	"github.com/jwtguard/jwtguard/internal/mint"
 )
 
 // floor_alg is the floor of every algorithm: the bare standard-library verification of
@@ -31,39 +30,20 @@ func floorAlg(n uint32) uint32 {
 	return ok
 }
 
-func hashOf(alg string) crypto.Hash {
-	switch alg[2:] {
-	case "384":
-		return crypto.SHA384
-	case "512":
-		return crypto.SHA512
-	}
-	return crypto.SHA256
-}
-
-func sum(h crypto.Hash, input string) []byte {
-	switch h {
-	case crypto.SHA384:
-		d := sha512.Sum384([]byte(input))
-		return d[:]
-	case crypto.SHA512:
-		d := sha512.Sum512([]byte(input))
-		return d[:]
-	}
-	d := sha256.Sum256([]byte(input))
-	return d[:]
-}
-
 func verifierFor(alg string) func(string, []byte) bool {
 	switch alg[0] {
 	case 'R', 'P':
 		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(b64(os.Getenv("FLOOR_ALG_N"))), E: 65537}
-		h := hashOf(alg)
+		h := mint.HashOf(alg)
 		if alg[0] == 'P' {
 			opts := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}
-			return func(input string, sig []byte) bool { return rsa.VerifyPSS(pub, h, sum(h, input), sig, opts) == nil }
+			return func(input string, sig []byte) bool {
+				return rsa.VerifyPSS(pub, h, mint.Digest(h, input), sig, opts) == nil
+			}
 		}
-		return func(input string, sig []byte) bool { return rsa.VerifyPKCS1v15(pub, h, sum(h, input), sig) == nil }
+		return func(input string, sig []byte) bool {
+			return rsa.VerifyPKCS1v15(pub, h, mint.Digest(h, input), sig) == nil
+		}
 	case 'E':
 		if alg == "EdDSA" {
 			pub := ed25519.PublicKey(b64(os.Getenv("FLOOR_ALG_X")))
@@ -72,9 +52,9 @@ func verifierFor(alg string) func(string, []byte) bool {
 		curve := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}[alg]
 		pub := &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(b64(os.Getenv("FLOOR_ALG_X"))), Y: new(big.Int).SetBytes(b64(os.Getenv("FLOOR_ALG_Y")))}
 		size := (curve.Params().BitSize + 7) / 8
-		h := hashOf(alg)
+		h := mint.HashOf(alg)
 		return func(input string, sig []byte) bool {
-			return len(sig) == 2*size && ecdsa.Verify(pub, sum(h, input), new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:]))
+			return len(sig) == 2*size && ecdsa.Verify(pub, mint.Digest(h, input), new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:]))
 		}
 	}
 	return func(string, []byte) bool { return false }
