@@ -37,11 +37,11 @@ func TestCachedPathAllocatesNothing(t *testing.T) {
 		if ambiguous || rule == nil {
 			t.Fatal("no rule")
 		}
-		found, bad := extractToken(headers, "/orders/7", p.sourcesByRule[rule])
+		found, bad := extractToken(headers, "/orders/7", p.sourcesByRule[rule], p.cache)
 		if bad != nil || found.value != tok {
 			t.Fatal("token not found")
 		}
-		e, ok := p.cached(found.value, rule, now)
+		e, ok := p.cached(&found, rule, now)
 		if !ok || !hasAllScopes(e.scopes, rule.Require.Scopes) || !hasAnyScope(e.scopes, rule.Require.AnyScopes) {
 			t.Fatal("cache miss")
 		}

@@ -68,7 +68,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		return types.ActionContinue
 	}
 	s.rule = rule
-	tok, bad := extractToken(headers, path, p.sourcesByRule[rule])
+	tok, bad := extractToken(headers, path, p.sourcesByRule[rule], p.cache)
 	if bad != nil {
 		return s.refuse(*bad)
 	}
