@@ -2,6 +2,7 @@ package filter
 
 import (
 	"math"
+	"strings"
 	"time"
 )
 
@@ -89,6 +90,9 @@ func (pl *pluginState) holdOn(list *[]*heldRequest, st *stream, s fetchSchedule,
 	if pl.heldCount >= pl.cfg.Limits.MaxPendingRequests {
 		return false
 	}
+	// The token is a view of the request's header buffer, which the next request reuses
+	// (abi.GetHttpRequestHeadersTransient); a held request outlives its callback.
+	st.token.value = strings.Clone(st.token.value)
 	h := &heldRequest{stream: st, deadline: now.Add(pl.cfg.Limits.PendingTimeout), version: version, attemptsSeen: s.attempts, kidFetchAt: kidFetchAt}
 	*list = append(*list, h)
 	st.held = h

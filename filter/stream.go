@@ -30,7 +30,9 @@ type stream struct {
 // check scopes, then continue with the token removed and claim headers set, or answer.
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	p := s.plugin
-	headers, err := abi.GetHttpRequestHeaders()
+	// Transient: valid during this callback only; what outlives it is copied (the token
+	// cache clones its keys, holdOn clones a held request's token).
+	headers, err := abi.GetHttpRequestHeadersTransient()
 	if err != nil {
 		headers = nil
 	}
