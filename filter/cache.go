@@ -12,8 +12,13 @@ import (
 // for it, the key that verified it, when it stops being valid, and the parts of its claims
 // the request path reads (scopes, claim headers), already extracted.
 type verifiedToken struct {
-	provider     *providerState
-	keyID        jwtverify.KeyID
+	provider *providerState
+	keyID    jwtverify.KeyID
+	// keys is the key set keyID was found in. Sets are immutable, so while it is still the
+	// provider's set in use the key is still published, and a cache hit needs no lookup of
+	// keyID (a string of ~50 bytes, hashed byte by byte in wasm). install rebinds the
+	// entries that survive a new set to it (dropKeysOf), so none pins an old set.
+	keys         *jwtverify.KeySet
 	validUntil   int64 // Unix nanoseconds of exp + clock skew; 0 when the token has no exp
 	scopes       []string
 	claimHeaders [][2]string
@@ -36,6 +41,12 @@ type verifiedToken struct {
 	// rejection, in the cache of rejected tokens only (pluginState.rejected), is why a token
 	// whose signature verified was refused on its claims (verify.go).
 	rejection jwtverify.Reason
+}
+
+// keyPublished reports whether the key that verified the token is still in its provider's
+// key set.
+func (e *verifiedToken) keyPublished() bool {
+	return e.keys != nil && e.keys == e.provider.keys || e.provider.hasKey(e.keyID)
 }
 
 // payloadSpan is [start, end) of a compact JWS's payload segment (RFC 7515 §7.1); zero
@@ -126,7 +137,7 @@ func (c *tokenCache) getRef(token string, r cacheRef, now time.Time) (*verifiedT
 		return nil, false
 	}
 	e := &c.ring[r.slot].entry
-	if (e.validUntil != 0 && now.UnixNano() >= e.validUntil) || !e.provider.hasKey(e.keyID) {
+	if (e.validUntil != 0 && now.UnixNano() >= e.validUntil) || !e.keyPublished() {
 		c.free(int(r.slot))
 		return nil, false
 	}
@@ -186,8 +197,13 @@ func (c *tokenCache) free(i int) {
 // memory is released as soon as a key rotates out (get would refuse them anyway).
 func (c *tokenCache) dropKeysOf(p *providerState) {
 	for i := range c.ring {
-		if e := &c.ring[i].entry; c.ring[i].token != "" && e.provider == p && !p.hasKey(e.keyID) {
+		e := &c.ring[i].entry
+		switch {
+		case c.ring[i].token == "" || e.provider != p:
+		case !p.hasKey(e.keyID):
 			c.free(i)
+		case e.keys != nil:
+			e.keys = p.keys
 		}
 	}
 }

@@ -46,15 +46,14 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		case ":authority":
 			req.Authority = h[1]
 		}
-	}
-	method, path := req.Method, req.Path
-	// Claim headers are the upstream's word for who the caller is: whatever the client sent
-	// under those names is removed on every request, open routes included (anti-spoofing).
-	for _, h := range headers {
-		if _, ok := p.claimHeaderNames[h[0]]; ok {
+		// Claim headers are the upstream's word for who the caller is: whatever the client
+		// sent under those names is removed on every request, open routes included
+		// (anti-spoofing).
+		if p.isClaimHeader(h[0]) {
 			_ = abi.RemoveHttpRequestHeader(h[0])
 		}
 	}
+	method, path := req.Method, req.Path
 	if !p.cfg.CheckCORSPreflight && isCORSPreflight(method, headers) {
 		return types.ActionContinue
 	}

@@ -144,6 +144,9 @@ func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtve
 		keyID:    keyID,
 		scopes:   detached(tok.Scopes(prov.cfg.ScopeClaims)),
 	}
+	if prov.hasKey(keyID) {
+		e.keys = prov.keys // the set keyID was found in (see verifiedToken.keys)
+	}
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
 	}
