@@ -90,6 +90,7 @@ type tokenCache struct {
 	// the same request is known to still name the same text (see ref). It starts at 1: the
 	// zero cacheRef was never looked up. 64 bits never wrap.
 	epoch uint64
+	hash  func(string) uint64 // tokenHash; tests make texts collide
 }
 
 type cacheSlot struct {
@@ -108,15 +109,15 @@ type cacheRef struct {
 
 func newTokenCache(capacity int) *tokenCache {
 	if capacity <= 0 {
-		return &tokenCache{epoch: 1}
+		return &tokenCache{epoch: 1, hash: tokenHash}
 	}
 	// Allocated as entries arrive: a configured capacity of 10^6 costs nothing until used.
 	initial := min(capacity, 1024)
-	return &tokenCache{index: make(map[uint64]int32, initial), ring: make([]cacheSlot, 0, initial), capacity: capacity, epoch: 1}
+	return &tokenCache{index: make(map[uint64]int32, initial), ring: make([]cacheSlot, 0, initial), capacity: capacity, epoch: 1, hash: tokenHash}
 }
 
 // ref looks token up, whether or not its entry is still valid.
-func (c *tokenCache) ref(token string) cacheRef { return c.refHashed(token, tokenHash(token)) }
+func (c *tokenCache) ref(token string) cacheRef { return c.refHashed(token, c.hash(token)) }
 
 // holds reports whether token, looked up as r, is a key of the cache.
 func (c *tokenCache) holds(r cacheRef) bool { return r.slot >= 0 && r.epoch == c.epoch }
@@ -144,7 +145,8 @@ func (c *tokenCache) getRef(token string, r cacheRef, now time.Time) (*verifiedT
 	return e, true
 }
 
-// getHashed is get for a token whose tokenHash is known (from a lookup in another cache).
+// getHashed is get for a token whose hash is known (from a lookup in another cache; every
+// cache hashes with tokenHash).
 func (c *tokenCache) getHashed(token string, hash uint64, now time.Time) (*verifiedToken, bool) {
 	return c.getRef(token, c.refHashed(token, hash), now)
 }
@@ -164,7 +166,7 @@ func (c *tokenCache) put(token string, e verifiedToken) {
 	if c.capacity == 0 {
 		return
 	}
-	h := tokenHash(token)
+	h := c.hash(token)
 	if i, ok := c.index[h]; ok {
 		if sameText(c.ring[i].token, token) {
 			c.ring[i].entry = e
