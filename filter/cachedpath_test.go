@@ -64,3 +64,33 @@ func TestCachedPathAllocatesNothing(t *testing.T) {
 		t.Errorf("the cached path allocates %v times per request, the emulator's share of it %v: want no more", real, reference)
 	}
 }
+
+// A deleted stream serves the next request with nothing of the old one left, unless it was
+// ever held (a held-request list may still name it).
+func TestStreamRecycle(t *testing.T) {
+	tests := []struct {
+		name     string
+		everHeld bool
+		reused   bool
+	}{
+		{"never held: reused", false, true},
+		{"held once: left to the collector", true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, localConfig(t, ""))
+			p := h.plugin
+			old := p.NewHttpContext(5).(*stream)
+			old.token = foundToken{value: "a.b.c"}
+			old.rule, old.done, old.revHeld, old.everHeld = &p.cfg.Rules[0], true, true, tc.everHeld
+			old.Recycle()
+			next := p.NewHttpContext(6).(*stream)
+			if (next == old) != tc.reused {
+				t.Fatalf("reused = %v, want %v", next == old, tc.reused)
+			}
+			if *next != (stream{id: 6, plugin: p}) {
+				t.Fatalf("the new stream carries state: %+v", *next)
+			}
+		})
+	}
+}

@@ -54,6 +54,7 @@ type pluginState struct {
 	vmNonce         uint64 // tells this VM's lease from other VMs'
 	metrics         metrics
 	now             func() time.Time
+	freeStreams     []*stream // deleted streams, reused by NewHttpContext (stream.Recycle)
 }
 
 // OnPluginStart parses and validates the configuration. A bad configuration fails the
@@ -218,6 +219,12 @@ func (pl *pluginState) OnPluginDone() bool {
 func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {
 	if pl.cfg == nil {
 		return nil
+	}
+	if n := len(pl.freeStreams); n > 0 {
+		s := pl.freeStreams[n-1]
+		pl.freeStreams = pl.freeStreams[:n-1]
+		s.id = id
+		return s
 	}
 	return &stream{id: id, plugin: pl}
 }

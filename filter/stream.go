@@ -24,6 +24,21 @@ type stream struct {
 	// revHeld: the request was held once for its provider's first revocation list; it is
 	// not held for it again (a request held for keys may still be held once for the list).
 	revHeld bool
+	// everHeld: the request was held at some point (holdOn), so a list may have named it.
+	everHeld bool
+}
+
+// Recycle (abi.Recycler) is called once the host has deleted the stream: no callback names
+// it again, and the plugin's next stream reuses it instead of allocating one (issue 19). A
+// stream that was ever held is left to the collector instead, so that no held-request list
+// can name a stream that serves another request.
+func (s *stream) Recycle() {
+	if s.everHeld {
+		return
+	}
+	pl := s.plugin
+	*s = stream{plugin: pl}
+	pl.freeStreams = append(pl.freeStreams, s)
 }
 
 // OnHttpRequestHeaders is the whole request path: match a rule, find the token, verify it,
