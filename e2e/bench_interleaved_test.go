@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -110,4 +111,54 @@ func BenchmarkInterleavedJWTVerifyRS256(b *testing.B) {
 		own[i], ref[i] = t1.Sub(t0), t2.Sub(t1)
 	}
 	reportInterleaved(b, own, ref, "jwtverify", "floor")
+}
+
+// BenchmarkInterleavedBaseCachedToken and BenchmarkInterleavedBaseColdRS256: the same
+// request through JWTGUARD_WASM and through JWTGUARD_WASM_BASE (another build of the
+// plugin, e.g. of the main branch), in turn, in one process: a change's effect as a ratio
+// (new/base) that a busy machine does not skew. Skipped without JWTGUARD_WASM_BASE:
+//
+//	cd e2e && JWTGUARD_WASM=... JWTGUARD_WASM_BASE=... go test -run '^$' -bench InterleavedBase -benchtime 20000x .
+func BenchmarkInterleavedBaseCachedToken(b *testing.B) {
+	tok := tokenFor(&testing.T{}, e2eKeys.RSA, nil)
+	benchInterleavedBase(b, func(int) string { return tok })
+}
+
+func BenchmarkInterleavedBaseColdRS256(b *testing.B) {
+	toks := tokens(b, e2eKeys.RSA, b.N, nil)
+	benchInterleavedBase(b, func(i int) string { return toks[i] })
+}
+
+func benchInterleavedBase(b *testing.B, token func(i int) string) {
+	basePath := os.Getenv("JWTGUARD_WASM_BASE")
+	if basePath == "" {
+		b.Skip("JWTGUARD_WASM_BASE is not set")
+	}
+	baseCode, err := os.ReadFile(basePath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newBenchEnv(b)
+	base := newBenchEnvFrom(b, baseCode, true, 10000, nil)
+	ctx := context.Background()
+	noop := func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
+		return &envoyhost.Response{Status: 200}, nil
+	}
+	req := func(i int) *envoyhost.Request {
+		return &envoyhost.Request{Method: "GET", Path: "/orders", Authority: "api", Headers: [][2]string{auth(token(i))}}
+	}
+	cur, ref := make([]time.Duration, b.N), make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		r1 := e.plugin.Handle(ctx, req(i), noop)
+		t1 := time.Now()
+		r2 := base.plugin.Handle(ctx, req(i), noop)
+		t2 := time.Now()
+		if r1.Status != 200 || r2.Status != 200 {
+			b.Fatalf("request %d: %d, %d", i, r1.Status, r2.Status)
+		}
+		cur[i], ref[i] = t1.Sub(t0), t2.Sub(t1)
+	}
+	reportInterleaved(b, cur, ref, "new", "base")
 }

@@ -55,8 +55,12 @@ func newBenchEnvHandOff(b *testing.B) *benchEnv { return newBenchEnvCache(b, fal
 // cacheEntries is the plugin's limits.cache_entries, env the VM's environment variables
 // (vm_config.environment_variables).
 func newBenchEnvCache(b *testing.B, locked bool, cacheEntries int, env []string) *benchEnv {
+	return newBenchEnvFrom(b, wasmCode(b, "JWTGUARD_WASM", "."), locked, cacheEntries, env)
+}
+
+// newBenchEnvFrom is newBenchEnvCache with the module's code given.
+func newBenchEnvFrom(b *testing.B, code []byte, locked bool, cacheEntries int, env []string) *benchEnv {
 	b.Helper()
-	code := wasmCode(b, "JWTGUARD_WASM", ".")
 	ctx := context.Background()
 	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true, Locked: locked})
 	if err != nil {

@@ -12,8 +12,13 @@ import (
 // for it, the key that verified it, when it stops being valid, and the parts of its claims
 // the request path reads (scopes, claim headers), already extracted.
 type verifiedToken struct {
-	provider     *providerState
-	keyID        jwtverify.KeyID
+	provider *providerState
+	keyID    jwtverify.KeyID
+	// keys is the key set keyID was found in. Sets are immutable, so while it is still the
+	// provider's set in use the key is still published, and a cache hit needs no lookup of
+	// keyID (a string of ~50 bytes, hashed byte by byte in wasm). install rebinds the
+	// entries that survive a new set to it (dropKeysOf), so none pins an old set.
+	keys         *jwtverify.KeySet
 	validUntil   int64 // Unix nanoseconds of exp + clock skew; 0 when the token has no exp
 	scopes       []string
 	claimHeaders [][2]string
@@ -38,6 +43,12 @@ type verifiedToken struct {
 	rejection jwtverify.Reason
 }
 
+// keyPublished reports whether the key that verified the token is still in its provider's
+// key set.
+func (e *verifiedToken) keyPublished() bool {
+	return e.keys != nil && e.keys == e.provider.keys || e.provider.hasKey(e.keyID)
+}
+
 // payloadSpan is [start, end) of a compact JWS's payload segment (RFC 7515 §7.1); zero
 // when the provider does not forward the payload.
 type payloadSpan struct{ start, end int32 }
@@ -60,48 +71,93 @@ func (p payloadSpan) of(token string) string { return token[p.start:p.end] }
 // in wasm, and paid for by the request that triggers it) one scan of one array.
 //
 // The key is the token's text, as in Envoy's jwt_authn cache: a hit needs the presented
-// token to be byte-identical to one that was verified, which Go's map guarantees by
-// comparing keys after its (per-map seeded) hash. An earlier version keyed by the token's
+// token to be byte-identical to one that was verified. The index maps a seeded 64-bit hash
+// of the text (tokentext.go) to a slot, and a hit compares the slot's text with the
+// presented one, so two texts that collide only cost a miss: a put replaces the older
+// entry. Go's map[string] did the same with its own hash and comparison, which in wasm cost
+// more than the rest of a cached request (issue 19). An earlier version keyed by the token's
 // SHA-256 to bound an entry's size; in wasm, SHA-256 has no assembly and cost ~14 µs for a
-// 790-byte token, most of a cache hit. An entry now holds its token (at most
-// max_token_bytes, typically ~1 KiB) instead of 32 bytes.
+// 790-byte token. An entry holds its token (at most max_token_bytes, typically ~1 KiB).
 //
 // Unlike Envoy's cache, an entry is only honoured while its provider's key set still
 // contains its key.
 type tokenCache struct {
-	index    map[string]int32 // slot in ring
+	index    map[uint64]int32 // tokenHash → slot in ring
 	ring     []cacheSlot      // grows to capacity, then wraps
 	capacity int
 	next     int
+	// epoch changes whenever a slot is filled or freed, so that a cacheRef taken earlier in
+	// the same request is known to still name the same text (see ref). It starts at 1: the
+	// zero cacheRef was never looked up. 64 bits never wrap.
+	epoch uint64
+	hash  func(string) uint64 // tokenHash; tests make texts collide
 }
 
 type cacheSlot struct {
 	token string // "" when the slot is free
+	hash  uint64 // tokenHash(token)
 	entry verifiedToken
+}
+
+// cacheRef is where a token text was found in a cache: extraction looks the text up once
+// (a known text needs no syntax check, extract.go) and the request path reuses the answer.
+type cacheRef struct {
+	hash  uint64
+	slot  int32 // -1: not in the cache
+	epoch uint64
 }
 
 func newTokenCache(capacity int) *tokenCache {
 	if capacity <= 0 {
-		return &tokenCache{}
+		return &tokenCache{epoch: 1, hash: tokenHash}
 	}
 	// Allocated as entries arrive: a configured capacity of 10^6 costs nothing until used.
 	initial := min(capacity, 1024)
-	return &tokenCache{index: make(map[string]int32, initial), ring: make([]cacheSlot, 0, initial), capacity: capacity}
+	return &tokenCache{index: make(map[uint64]int32, initial), ring: make([]cacheSlot, 0, initial), capacity: capacity, epoch: 1, hash: tokenHash}
 }
+
+// ref looks token up, whether or not its entry is still valid.
+func (c *tokenCache) ref(token string) cacheRef { return c.refHashed(token, c.hash(token)) }
+
+// holds reports whether token, looked up as r, is a key of the cache.
+func (c *tokenCache) holds(r cacheRef) bool { return r.slot >= 0 && r.epoch == c.epoch }
 
 // get returns the entry for the token if it is still valid at now and its key is still
 // published; a stale entry is dropped. The pointer is valid until the next put.
 func (c *tokenCache) get(token string, now time.Time) (*verifiedToken, bool) {
-	i, ok := c.index[token]
-	if !ok {
+	return c.getRef(token, c.ref(token), now)
+}
+
+// getRef is get with the token already looked up in this cache as r, which is reused when
+// nothing was stored or freed since (a zero r was never looked up).
+func (c *tokenCache) getRef(token string, r cacheRef, now time.Time) (*verifiedToken, bool) {
+	if r.epoch != c.epoch {
+		r = c.ref(token)
+	}
+	if r.slot < 0 {
 		return nil, false
 	}
-	e := &c.ring[i].entry
-	if (e.validUntil != 0 && now.UnixNano() >= e.validUntil) || !e.provider.hasKey(e.keyID) {
-		c.free(int(i))
+	e := &c.ring[r.slot].entry
+	if (e.validUntil != 0 && now.UnixNano() >= e.validUntil) || !e.keyPublished() {
+		c.free(int(r.slot))
 		return nil, false
 	}
 	return e, true
+}
+
+// getHashed is get for a token whose hash is known (from a lookup in another cache; every
+// cache hashes with tokenHash).
+func (c *tokenCache) getHashed(token string, hash uint64, now time.Time) (*verifiedToken, bool) {
+	return c.getRef(token, c.refHashed(token, hash), now)
+}
+
+// refHashed is ref for a token whose hash is known.
+func (c *tokenCache) refHashed(token string, hash uint64) cacheRef {
+	r := cacheRef{hash: hash, slot: -1, epoch: c.epoch}
+	if i, ok := c.index[hash]; ok && sameText(c.ring[i].token, token) {
+		r.slot = i
+	}
+	return r
 }
 
 // put stores the verification of token. The token is copied: the caller's string is a
@@ -110,9 +166,13 @@ func (c *tokenCache) put(token string, e verifiedToken) {
 	if c.capacity == 0 {
 		return
 	}
-	if i, ok := c.index[token]; ok {
-		c.ring[i].entry = e
-		return
+	h := c.hash(token)
+	if i, ok := c.index[h]; ok {
+		if sameText(c.ring[i].token, token) {
+			c.ring[i].entry = e
+			return
+		}
+		c.free(int(i)) // another text with the same hash: the newer one wins
 	}
 	if len(c.ring) < c.capacity {
 		c.ring = append(c.ring, cacheSlot{})
@@ -120,16 +180,18 @@ func (c *tokenCache) put(token string, e verifiedToken) {
 	}
 	c.free(c.next)
 	token = strings.Clone(token)
-	c.ring[c.next] = cacheSlot{token: token, entry: e}
-	c.index[token] = int32(c.next)
+	c.ring[c.next] = cacheSlot{token: token, hash: h, entry: e}
+	c.index[h] = int32(c.next)
 	c.next = (c.next + 1) % c.capacity
+	c.epoch++
 }
 
 // free empties slot i, releasing what its entry referenced.
 func (c *tokenCache) free(i int) {
 	if s := &c.ring[i]; s.token != "" {
-		delete(c.index, s.token)
+		delete(c.index, s.hash)
 		*s = cacheSlot{}
+		c.epoch++
 	}
 }
 
@@ -137,16 +199,21 @@ func (c *tokenCache) free(i int) {
 // memory is released as soon as a key rotates out (get would refuse them anyway).
 func (c *tokenCache) dropKeysOf(p *providerState) {
 	for i := range c.ring {
-		if e := &c.ring[i].entry; c.ring[i].token != "" && e.provider == p && !p.hasKey(e.keyID) {
+		e := &c.ring[i].entry
+		switch {
+		case c.ring[i].token == "" || e.provider != p:
+		case !p.hasKey(e.keyID):
 			c.free(i)
+		case e.keys != nil:
+			e.keys = p.keys
 		}
 	}
 }
 
 // drop forgets the entry of token, if any (a cached token found revoked).
 func (c *tokenCache) drop(token string) {
-	if i, ok := c.index[token]; ok {
-		c.free(int(i))
+	if r := c.ref(token); r.slot >= 0 {
+		c.free(int(r.slot))
 	}
 }
 

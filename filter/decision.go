@@ -46,7 +46,11 @@ func (s *stream) decide(outcome string, prov *providerState, claims string) {
 	m := &s.plugin.metrics
 	switch outcome {
 	case outcomeAllowed:
-		m.allowed(provider)
+		if prov != nil && prov.allowed != nil {
+			prov.allowed.add(1)
+		} else {
+			m.allowed(provider)
+		}
 	case outcomeOpenRoute:
 		m.allowedOpen.add(1)
 	case outcomeWithoutToken:

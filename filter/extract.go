@@ -19,14 +19,19 @@ type tokenSource struct {
 type foundToken struct {
 	value  string
 	source tokenSource
+	// ref is where value was found in the token cache when extraction looked it up (header
+	// sources); zero otherwise.
+	ref cacheRef
 }
 
 // extractToken finds the request's single token among sources. It returns no token and no
 // reason when there is none (→ 401 without error attribute), and a 400 reason when the
 // request is ambiguous: RFC 6750 §2 forbids more than one method, and a repeated or
 // comma-joined Authorization header is either a proxy joining duplicates (docs/host.md#header-maps) or an
-// attempt to make the filter and the upstream read different tokens.
-func extractToken(headers [][2]string, path string, sources []tokenSource) (foundToken, *reason) {
+// attempt to make the filter and the upstream read different tokens. cache, if not nil, is
+// the cache of verified tokens: a header value it holds needs no syntax check (see
+// tokenFromHeaderValue).
+func extractToken(headers [][2]string, path string, sources []tokenSource, cache *tokenCache) (foundToken, *reason) {
 	var found foundToken
 	count := 0
 	for _, src := range sources {
@@ -35,13 +40,13 @@ func extractToken(headers [][2]string, path string, sources []tokenSource) (foun
 				if h[0] != src.header {
 					continue
 				}
-				value, present, bad := tokenFromHeaderValue(h[1], src.valuePrefix)
-				if bad {
+				value, present, bad := tokenFromHeaderValue(h[1], src.valuePrefix, cache)
+				if bad.malformed {
 					return foundToken{}, &reasonMalformedAuthorization
 				}
 				if present {
 					count++
-					found = foundToken{value: value, source: src}
+					found = foundToken{value: value, source: src, ref: bad.ref}
 				}
 			}
 			continue
@@ -78,31 +83,53 @@ func extractToken(headers [][2]string, path string, sources []tokenSource) (foun
 	return found, nil
 }
 
+// headerCheck is how tokenFromHeaderValue judged a value: malformed, or where the cache
+// holds it (its lookup, reused by the request path).
+type headerCheck struct {
+	malformed bool
+	ref       cacheRef
+}
+
 // tokenFromHeaderValue applies a value prefix. A value without the prefix is another
 // scheme (e.g. Basic) and carries no bearer token; a value with it must hold exactly one
 // token68 (RFC 7235 §2.1, RFC 6750 §2.1): at least one space may separate it from the
 // scheme, and nothing else may follow.
-func tokenFromHeaderValue(value, prefix string) (token string, present, malformed bool) {
+//
+// A value the cache holds is a token that verified, so three segments of unpadded base64url
+// joined by dots (jwtverify.Parse refuses anything else before a token can be cached): a
+// token68. The syntax check, a byte loop over the whole token that in wasm cost a cached
+// request as much as its cache lookup (issue 19), is made only for values the cache does not
+// hold; the verdict is the same.
+func tokenFromHeaderValue(value, prefix string, cache *tokenCache) (token string, present bool, check headerCheck) {
 	if prefix != "" {
 		trimmed := strings.TrimRight(prefix, " ")
 		if len(value) < len(trimmed) || !strings.EqualFold(value[:len(trimmed)], trimmed) {
-			return "", false, false
+			return "", false, headerCheck{}
 		}
 		rest := value[len(trimmed):]
 		if len(trimmed) != len(prefix) {
 			// The prefix ends in a space: "Bearer" followed by anything but space is another
 			// scheme name ("BearerX"), not a malformed bearer credential.
 			if rest != "" && rest[0] != ' ' {
-				return "", false, false
+				return "", false, headerCheck{}
 			}
 			rest = strings.TrimLeft(rest, " ")
 		}
 		value = rest
 	}
-	if value == "" || !isToken68(value) {
-		return "", true, true
+	if value == "" {
+		return "", true, headerCheck{malformed: true}
 	}
-	return value, true, false
+	var ref cacheRef
+	if cache != nil {
+		if ref = cache.ref(value); cache.holds(ref) {
+			return value, true, headerCheck{ref: ref}
+		}
+	}
+	if !isToken68(value) {
+		return "", true, headerCheck{malformed: true}
+	}
+	return value, true, headerCheck{ref: ref}
 }
 
 // isToken68 reports whether s is a token68 (RFC 7235 §2.1), the syntax of a bearer token:

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"math"
+	"strings"
 	"time"
 )
 
@@ -98,6 +99,10 @@ func (pl *pluginState) holdOn(list *[]*heldRequest, st *stream, s fetchSchedule,
 	case pl.heldCount >= max:
 		return holdFull
 	}
+	// The token is a view of the request's header buffer, which the next request reuses
+	// (abi.GetHttpRequestHeadersTransient); a held request outlives its callback.
+	st.token.value = strings.Clone(st.token.value)
+	st.everHeld = true
 	h := &heldRequest{stream: st, deadline: now.Add(pl.cfg.Limits.PendingTimeout), version: version, attemptsSeen: s.attempts, kidFetchAt: kidFetchAt}
 	*list = append(*list, h)
 	st.held = h

@@ -25,6 +25,9 @@ type providerState struct {
 	rev        *revocationState       // nil without a revocation section (revocation.go)
 
 	held []*heldRequest
+	// allowed is the counter of requests this provider's tokens let through
+	// (metrics.allowedByProvider, looked up once rather than by name per request).
+	allowed *batchedCounter
 }
 
 func (p *providerState) hasKey(id jwtverify.KeyID) bool {

@@ -44,12 +44,17 @@ type pluginState struct {
 	byIssuer         map[string]*providerState
 	sourcesByRule    map[*config.Rule][]tokenSource
 	claimHeaderNames map[string]struct{}
-	cache            *tokenCache
-	rejected         *tokenCache // verified tokens refused on their claims (verify.go)
-	heldCount        int
-	vmNonce          uint64 // tells this VM's lease from other VMs'
-	metrics          metrics
-	now              func() time.Time
+	// claimHeaderLens has bit n%64 set when a claim header name is n bytes long: most
+	// request headers are then told apart from claim headers without a map lookup, which
+	// in wasm hashes the name byte by byte (issue 19).
+	claimHeaderLens uint64
+	cache           *tokenCache
+	rejected        *tokenCache // verified tokens refused on their claims (verify.go)
+	heldCount       int
+	vmNonce         uint64 // tells this VM's lease from other VMs'
+	metrics         metrics
+	now             func() time.Time
+	freeStreams     []*stream // deleted streams, reused by NewHttpContext (stream.Recycle)
 }
 
 // OnPluginStart parses and validates the configuration. A bad configuration fails the
@@ -115,9 +120,13 @@ func (pl *pluginState) init(cfg *config.Config) {
 			// Set by the plugin like a claim header, so removed from every request likewise.
 			pl.claimHeaderNames[c.ForwardPayloadHeader] = struct{}{}
 		}
+		p.allowed = pl.metrics.allowedByProvider[c.Name]
 		pl.providers = append(pl.providers, p)
 		pl.byIssuer[c.Issuer] = p
 		byConfig[c] = p
+	}
+	for name := range pl.claimHeaderNames {
+		pl.claimHeaderLens |= 1 << (len(name) % 64)
 	}
 	pl.sourcesByRule = map[*config.Rule][]tokenSource{}
 	for i := range cfg.Rules {
@@ -131,6 +140,16 @@ func (pl *pluginState) init(cfg *config.Config) {
 		}
 		pl.sourcesByRule[rule] = tokenSources(provs)
 	}
+}
+
+// isClaimHeader reports whether name is a header the plugin sets (claims_to_headers,
+// forward_payload_header), which a client's request must not carry.
+func (pl *pluginState) isClaimHeader(name string) bool {
+	if pl.claimHeaderLens&(1<<(len(name)%64)) == 0 {
+		return false
+	}
+	_, ok := pl.claimHeaderNames[name]
+	return ok
 }
 
 // rejectedCacheEntries sizes the cache of verified tokens refused on their claims: a quarter
@@ -200,6 +219,12 @@ func (pl *pluginState) OnPluginDone() bool {
 func (pl *pluginState) NewHttpContext(id uint32) types.HttpContext {
 	if pl.cfg == nil {
 		return nil
+	}
+	if n := len(pl.freeStreams); n > 0 {
+		s := pl.freeStreams[n-1]
+		pl.freeStreams = pl.freeStreams[:n-1]
+		s.id = id
+		return s
 	}
 	return &stream{id: id, plugin: pl}
 }

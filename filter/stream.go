@@ -24,13 +24,30 @@ type stream struct {
 	// revHeld: the request was held once for its provider's first revocation list; it is
 	// not held for it again (a request held for keys may still be held once for the list).
 	revHeld bool
+	// everHeld: the request was held at some point (holdOn), so a list may have named it.
+	everHeld bool
+}
+
+// Recycle (abi.Recycler) is called once the host has deleted the stream: no callback names
+// it again, and the plugin's next stream reuses it instead of allocating one (issue 19). A
+// stream that was ever held is left to the collector instead, so that no held-request list
+// can name a stream that serves another request.
+func (s *stream) Recycle() {
+	if s.everHeld {
+		return
+	}
+	pl := s.plugin
+	*s = stream{plugin: pl}
+	pl.freeStreams = append(pl.freeStreams, s)
 }
 
 // OnHttpRequestHeaders is the whole request path: match a rule, find the token, verify it,
 // check scopes, then continue with the token removed and claim headers set, or answer.
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	p := s.plugin
-	headers, err := abi.GetHttpRequestHeaders()
+	// Transient: valid during this callback only; what outlives it is copied (the token
+	// cache clones its keys, holdOn clones a held request's token).
+	headers, err := abi.GetHttpRequestHeadersTransient()
 	if err != nil {
 		headers = nil
 	}
@@ -44,15 +61,14 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		case ":authority":
 			req.Authority = h[1]
 		}
-	}
-	method, path := req.Method, req.Path
-	// Claim headers are the upstream's word for who the caller is: whatever the client sent
-	// under those names is removed on every request, open routes included (anti-spoofing).
-	for _, h := range headers {
-		if _, ok := p.claimHeaderNames[h[0]]; ok {
+		// Claim headers are the upstream's word for who the caller is: whatever the client
+		// sent under those names is removed on every request, open routes included
+		// (anti-spoofing).
+		if p.isClaimHeader(h[0]) {
 			_ = abi.RemoveHttpRequestHeader(h[0])
 		}
 	}
+	method, path := req.Method, req.Path
 	if !p.cfg.CheckCORSPreflight && isCORSPreflight(method, headers) {
 		return types.ActionContinue
 	}
@@ -68,7 +84,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		return types.ActionContinue
 	}
 	s.rule = rule
-	tok, bad := extractToken(headers, path, p.sourcesByRule[rule])
+	tok, bad := extractToken(headers, path, p.sourcesByRule[rule], p.cache)
 	if bad != nil {
 		return s.refuse(*bad)
 	}

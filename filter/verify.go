@@ -30,7 +30,10 @@ import (
 // false when the request was already held once: it is then answered, never held again.
 func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Action {
 	p := s.plugin
-	if e, ok := p.cached(s.token.value, s.rule, now); ok {
+	if s.token.ref.epoch == 0 {
+		s.token.ref = p.cache.ref(s.token.value) // not looked up by extraction (cookie, parameter)
+	}
+	if e, ok := p.cached(&s.token, s.rule, now); ok {
 		p.metrics.cacheHit.add(1)
 		s.prov = e.provider
 		if s.cachedRevoked(e, now) {
@@ -40,7 +43,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		return s.admit(e, path)
 	}
 	p.metrics.cacheMiss.add(1)
-	if e, ok := p.rejected.get(s.token.value, now); ok && s.rule.Allows(e.provider.cfg) && !staleRevocation(e) {
+	if e, ok := p.rejected.getHashed(s.token.value, s.token.ref.hash, now); ok && s.rule.Allows(e.provider.cfg) && !staleRevocation(e) {
 		s.prov = e.provider
 		return s.refuse(tokenReason(e.rejection))
 	}
@@ -123,8 +126,8 @@ func (s *stream) verifySignature(tok *jwtverify.Token, prov *providerState, now 
 
 // cached returns the verification of a token seen before, if it is still valid, its key
 // still published, and its provider one the rule accepts.
-func (p *pluginState) cached(token string, rule *config.Rule, now time.Time) (*verifiedToken, bool) {
-	e, ok := p.cache.get(token, now)
+func (p *pluginState) cached(tok *foundToken, rule *config.Rule, now time.Time) (*verifiedToken, bool) {
+	e, ok := p.cache.getRef(tok.value, tok.ref, now)
 	if !ok || !rule.Allows(e.provider.cfg) {
 		return nil, false
 	}
@@ -144,6 +147,9 @@ func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtve
 		provider: prov,
 		keyID:    keyID,
 		scopes:   detached(tok.Scopes(prov.cfg.ScopeClaims)),
+	}
+	if prov.hasKey(keyID) {
+		e.keys = prov.keys // the set keyID was found in (see verifiedToken.keys)
 	}
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))

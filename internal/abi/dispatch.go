@@ -22,6 +22,16 @@ type dispatcher struct {
 	// active is the context whose callback is running; a DispatchHttpCall made now is
 	// answered to it (the SDKs do the same), so a stream that dispatches gets the callback.
 	active uint32
+	// free holds the streamContexts of deleted streams, for the next streams: a request
+	// then allocates none (issue 19: in wasm each allocation is a cost of the request).
+	free []*streamContext
+}
+
+// Recycler is an HttpContext that can serve another stream once the host has deleted its
+// own (proxy_on_delete, after which no callback names its id again): the dispatcher calls
+// Recycle then, and the plugin may hand the context out again from NewHttpContext.
+type Recycler interface {
+	Recycle()
 }
 
 // dispatchHost is what the dispatcher needs from the host: switching the effective context before
@@ -94,7 +104,14 @@ func (d *dispatcher) contextCreate(id, parent uint32) {
 	if ctx == nil {
 		return
 	}
-	d.streams[id] = &streamContext{ctx: ctx, root: parent}
+	var sc *streamContext
+	if n := len(d.free); n > 0 {
+		sc, d.free = d.free[n-1], d.free[:n-1]
+	} else {
+		sc = new(streamContext)
+	}
+	*sc = streamContext{ctx: ctx, root: parent}
+	d.streams[id] = sc
 }
 
 func (d *dispatcher) vmStart(rootID uint32, vmConfigSize int) bool {
@@ -226,6 +243,11 @@ func (d *dispatcher) delete(id uint32) {
 			s.ctx.OnHttpStreamDone()
 		}
 		delete(d.streams, id)
+		if r, ok := s.ctx.(Recycler); ok {
+			r.Recycle()
+		}
+		*s = streamContext{}
+		d.free = append(d.free, s)
 		return
 	}
 	delete(d.roots, id)

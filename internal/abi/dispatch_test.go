@@ -195,3 +195,52 @@ func TestDispatcherStreamDoneExactlyOnce(t *testing.T) {
 		})
 	}
 }
+
+// recyclingStream is a fakeStream that counts Recycle calls.
+type recyclingStream struct {
+	fakeStream
+	recycled int
+}
+
+func (s *recyclingStream) Recycle() { s.recycled++ }
+
+type recyclingPlugin struct {
+	fakePlugin
+	next *recyclingStream
+}
+
+func (p *recyclingPlugin) NewHttpContext(uint32) types.HttpContext { return p.next }
+
+// A context is recycled once, after proxy_on_delete and not before (on_log, on_done), and
+// the dispatcher's own bookkeeping for the next stream reuses the deleted one's.
+func TestDispatcherRecyclesDeletedStreams(t *testing.T) {
+	d, r, _ := newTestDispatcher()
+	s := &recyclingStream{fakeStream: fakeStream{r: r}}
+	d.roots[1].ctx = &recyclingPlugin{fakePlugin: fakePlugin{r: r}, next: s}
+	d.contextCreate(2, 1)
+	first := d.streams[2]
+	d.log(2)
+	d.done(2)
+	if s.recycled != 0 {
+		t.Fatal("recycled before proxy_on_delete")
+	}
+	d.delete(2)
+	if s.recycled != 1 {
+		t.Fatalf("recycled %d times after delete, want 1", s.recycled)
+	}
+	d.contextCreate(3, 1)
+	if d.streams[3] != first || d.streams[3].ctx != s || d.streams[3].logged {
+		t.Fatal("the next stream did not reuse the deleted stream's bookkeeping, reset")
+	}
+	d.delete(99) // an unknown id recycles nothing
+	if s.recycled != 1 {
+		t.Fatalf("recycled %d times, want 1", s.recycled)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		d.contextCreate(4, 1)
+		d.delete(4)
+	})
+	if allocs != 0 {
+		t.Errorf("a stream's create and delete allocate %v times, want 0", allocs)
+	}
+}

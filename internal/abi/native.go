@@ -29,7 +29,11 @@ func Now() time.Time { return time.Now() }
 
 func GetHttpRequestHeader(key string) (string, error) { return proxywasm.GetHttpRequestHeader(key) }
 func GetHttpRequestHeaders() ([][2]string, error)     { return proxywasm.GetHttpRequestHeaders() }
-func AddHttpRequestHeader(key, value string) error    { return proxywasm.AddHttpRequestHeader(key, value) }
+
+// GetHttpRequestHeadersTransient is, natively, GetHttpRequestHeaders (the wasm build reuses
+// its buffers; callers must not keep the result beyond the next call in either build).
+func GetHttpRequestHeadersTransient() ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }
+func AddHttpRequestHeader(key, value string) error         { return proxywasm.AddHttpRequestHeader(key, value) }
 func ReplaceHttpRequestHeader(key, value string) error {
 	return proxywasm.ReplaceHttpRequestHeader(key, value)
 }

@@ -54,7 +54,18 @@ func DeserializePairs(buf []byte) ([][2]string, error) { return deserializePairs
 // reason). The wasm binding uses it for the buffers the host fills, which nothing else sees.
 func DeserializePairsShared(buf []byte) ([][2]string, error) { return deserializePairs(buf, true) }
 
+// DeserializePairsSharedInto is DeserializePairsShared that reuses dst's array when it is
+// large enough, so that a caller that keeps dst from one call to the next allocates nothing.
+// The result overwrites dst's elements.
+func DeserializePairsSharedInto(dst [][2]string, buf []byte) ([][2]string, error) {
+	return deserializePairsInto(dst, buf, true)
+}
+
 func deserializePairs(buf []byte, shared bool) ([][2]string, error) {
+	return deserializePairsInto(nil, buf, shared)
+}
+
+func deserializePairsInto(dst [][2]string, buf []byte, shared bool) ([][2]string, error) {
 	if len(buf) == 0 {
 		return nil, nil
 	}
@@ -67,7 +78,12 @@ func deserializePairs(buf []byte, shared bool) ([][2]string, error) {
 	}
 	sizes := buf[4 : 4+8*n]
 	data := buf[4+8*n:]
-	pairs := make([][2]string, n)
+	var pairs [][2]string
+	if uint32(cap(dst)) >= n {
+		pairs = dst[:n]
+	} else {
+		pairs = make([][2]string, n)
+	}
 	for i := range pairs {
 		for j := 0; j < 2; j++ {
 			l := uint64(binary.LittleEndian.Uint32(sizes[8*i+4*j:]))

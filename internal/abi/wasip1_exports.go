@@ -156,8 +156,8 @@ func proxyOnTick(rootID uint32) {
 // that never yields never lets them run, so a collection that starts can stay in its mark
 // phase indefinitely while every allocation grows the heap (found by the soak: a worker's
 // linear memory grew to 228 MiB with its GC count frozen; the regression test is
-// TestRegressionGCStallsInReactor in e2e). Yielding once per finished stream and per tick
-// lets each cycle complete. Gosched puts the calling goroutine back on the run queue, so
+// TestRegressionGCStallsInReactor in e2e). Yielding on every tick and once per
+// deletesPerYield finished streams lets each cycle complete. Gosched puts the calling goroutine back on the run queue, so
 // the scheduler always has it to return to and the yield itself never blocks. The
 // collector it lets run may still reach WASI poll_oneoff (restarting the world polls for
 // I/O), which Envoys before cpp-host #533 do not implement: on those hosts a busy VM traps
@@ -212,5 +212,19 @@ func proxyOnDelete(id uint32) {
 	if vmDispatcher != nil {
 		vmDispatcher.delete(id)
 	}
-	yieldToRuntime()
+	if deletesSinceYield++; deletesSinceYield >= deletesPerYield {
+		deletesSinceYield = 0
+		yieldToRuntime()
+	}
 }
+
+// deletesPerYield: proxy_on_delete yields to the runtime (yieldToRuntime) once per this many
+// deleted contexts rather than once per stream. A yield costs a trip through the scheduler
+// (~2 µs in wasm, as much as a third of a cached request: issue 19, docs/performance.md),
+// and one in eight is enough for the collector's mark phase to progress: a mark worker that
+// gets the processor runs until it has caught up with its share of the elapsed time, so
+// fewer, longer turns do the same work (TestRegressionGCStallsInReactor holds the memory
+// bound with this setting). proxy_on_tick still yields every time.
+const deletesPerYield = 8
+
+var deletesSinceYield int

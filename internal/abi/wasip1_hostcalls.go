@@ -93,13 +93,37 @@ func statusError(status uint32) error {
 // reclaiming them (docs/host.md#memory-ownership).
 var hostAllocations [][]byte
 
+// The request's header map is read on every request (GetHttpRequestHeadersTransient): the
+// buffer the host fills and the pairs decoded from it are kept from one request to the next
+// instead of being allocated each time, because in wasm an allocation and the collection it
+// brings closer cost a cached request as much as a hostcall (issue 19, docs/performance.md).
+// A buffer larger than maxScratchBytes is not kept, so that one huge request does not pin
+// its size for the VM's lifetime.
+var (
+	scratchNext  bool // the next allocation for the host is the request-header buffer
+	scratchBuf   []byte
+	scratchPairs [][2]string
+)
+
+const maxScratchBytes = 64 << 10
+
 func allocateForHost(size uint32) uint32 {
 	if size == 0 {
 		// cpp-host never asks for 0 bytes (docs/host.md#memory-ownership); a 1-byte buffer keeps
 		// &buf[0] valid anyway
 		size = 1
 	}
-	buf := make([]byte, size)
+	var buf []byte
+	switch {
+	case scratchNext && int(size) <= cap(scratchBuf):
+		buf = scratchBuf[:size]
+	case scratchNext && size <= maxScratchBytes:
+		scratchBuf = make([]byte, size, min(2*int(size), maxScratchBytes))
+		buf = scratchBuf
+	default:
+		buf = make([]byte, size)
+	}
+	scratchNext = false
 	hostAllocations = append(hostAllocations, buf)
 	return uint32(uintptr(unsafe.Pointer(&buf[0])))
 }
@@ -191,6 +215,32 @@ func getHeaders(mapType uint32) ([][2]string, error) {
 		return nil, types.ErrorStatusNotFound
 	}
 	return DeserializePairsShared(data) // data is a buffer we allocated for this hostcall only
+}
+
+// GetHttpRequestHeadersTransient is GetHttpRequestHeaders whose result is only valid until
+// the next call: the strings are views of a buffer, and the slice an array, that the next
+// call overwrites (see scratchBuf). The request path reads the headers once per request and
+// copies what it keeps (the token cache clones its keys; a held request clones its token).
+func GetHttpRequestHeadersTransient() ([][2]string, error) {
+	var ptr, size uint32
+	scratchNext = true
+	st := proxyGetHeaderMapPairs(mapRequestHeaders, unsafe.Pointer(&ptr), unsafe.Pointer(&size))
+	scratchNext = false
+	data := takeHostData(ptr, size)
+	if err := statusError(st); err != nil {
+		return nil, err
+	}
+	if data == nil {
+		return nil, types.ErrorStatusNotFound
+	}
+	pairs, err := DeserializePairsSharedInto(scratchPairs, data)
+	if err != nil {
+		return nil, err
+	}
+	if cap(pairs) > cap(scratchPairs) {
+		scratchPairs = pairs
+	}
+	return pairs, nil
 }
 
 func addHeader(mapType uint32, key, value string) error {
