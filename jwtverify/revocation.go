@@ -179,7 +179,9 @@ func ParseRevocations(doc []byte, lim RevocationLimits) (*RevocationList, error)
 
 // index builds the tables from the entries read, refusing an identifier listed twice.
 func (p *revParser) index() (*RevocationList, error) {
-	out := &p.out
+	// A new value, not &p.out: a pointer into the parser would keep the parser alive, and
+	// with it the entries read and the document their identifiers point into.
+	out := &RevocationList{all: p.out.all, hasAll: p.out.hasAll}
 	out.seed = newSeed()
 	out.jti = newTable(len(p.jtis), jtiSlotWords)
 	for i, e := range p.jtis {

@@ -55,14 +55,15 @@ func mix(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
-func le64(s string) uint64 {
+func le64[S ~string | ~[]byte](s S) uint64 {
 	_ = s[7]
 	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-// hashString is a seeded 64-bit hash of s that depends on nothing but seed and s.
-func hashString(seed uint64, s string) uint64 {
+// hashString is a seeded 64-bit hash of s that depends on nothing but seed and s (a string
+// or, for the checksum of an encoding, bytes: same function, no copy).
+func hashString[S ~string | ~[]byte](seed uint64, s S) uint64 {
 	h := mix(seed^mixK0, uint64(len(s))^mixK1)
 	for len(s) >= 8 {
 		h = mix(h^le64(s), mixK1)

@@ -257,3 +257,22 @@ func FuzzDecodeIndex(f *testing.F) {
 		l.Revokes(TokenIDs{JTI: "a", Sub: "b"}, revNow)
 	})
 }
+
+// BenchmarkAdoptRevocations: what a VM that did not fetch a list of 10^5 entries spends to
+// adopt it (DecodeIndex), against parsing the document (BenchmarkParseRevocations):
+//
+//	go test -run '^$' -bench 'AdoptRevocations|ParseRevocations' -benchmem ./jwtverify
+func BenchmarkAdoptRevocations(b *testing.B) {
+	l, err := ParseRevocations(bigRevocationList(100_000), RevocationLimits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	enc := l.EncodeIndex()
+	b.SetBytes(int64(len(enc)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := DecodeIndex(enc, RevocationLimits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -55,9 +55,7 @@ func (l *RevocationList) EncodeIndex() []byte {
 
 // indexChecksum hashes the encoding with its checksum word left out.
 func indexChecksum(b []byte) uint64 {
-	head := string(b[:8*indexChecksumWord])
-	rest := string(b[8*(indexChecksumWord+1):])
-	return hashString(hashString(checksumSeed, head), rest)
+	return hashString(hashString(checksumSeed, b[:8*indexChecksumWord]), b[8*(indexChecksumWord+1):])
 }
 
 // DecodeIndex reads the binary form of a list. lim bounds the number of entries as for a
