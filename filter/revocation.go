@@ -2,7 +2,6 @@ package filter
 
 import (
 	"errors"
-	"runtime"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -16,8 +15,7 @@ import (
 // fetched through the same fetcher as the JWKS (one fetch per proxy, backoff, last good,
 // If-None-Match/304) plus static entries from the configuration. A verified token is looked
 // up after its signature checks out (an unverified token's claims decide nothing), in O(1)
-// hash tables whatever the list's size (jwtverify/revocation_index.go). The VM that fetched a
-// list publishes its built index, which the other VMs adopt without parsing the document.
+// maps whatever the list's size.
 //
 // The cache of verified tokens stays correct without scanning it: every VM numbers the lists
 // it installs (generation), each cache entry remembers the generation it was checked against,
@@ -45,7 +43,6 @@ type revocationIDs = jwtverify.TokenIDs
 func (pl *pluginState) newRevocation(p *providerState) *revocationState {
 	c := p.cfg.Revocation
 	r := &revocationState{cfg: c, skew: int64(p.cfg.ClockSkew / time.Second)}
-	settleHeap(c.Static)
 	if !c.Remote() {
 		return r
 	}
@@ -83,28 +80,11 @@ func (pl *pluginState) newRevocation(p *providerState) *revocationState {
 		install: func(l *jwtverify.RevocationList) {
 			r.list = l
 			r.generation++
-			settleHeap(l)
 		},
 		inUse:   r.inUse,
 		settled: func(s fetchSchedule, now time.Time) { pl.settleRevocationHeld(p, s, now) },
 	}, pl.vmNonce, pl.now)
 	return r
-}
-
-// largeList is the number of entries from which installing a list collects the garbage
-// its parse left at once (settleHeap).
-const largeList = 10_000
-
-// settleHeap runs a garbage collection to its end after a large list was installed. Parsing
-// (or adopting) one leaves megabytes of garbage and starts a collection; in a wasm reactor the
-// collector's background worker runs only when the scheduler gets control, so that cycle's
-// mark phase can stretch over thousands of the requests that follow, each paying write
-// barriers and mark assists meanwhile (issue 20: what a 10^5-entry list cost a cached request).
-// A collection run now, in the tick or callback that installed the list, ends it here.
-func settleHeap(l *jwtverify.RevocationList) {
-	if l.Len() >= largeList {
-		runtime.GC()
-	}
 }
 
 // inUse says, for the fetcher's log lines, what this VM enforces without the list it did
