@@ -236,9 +236,10 @@ func TestRevocationOverHTTP(t *testing.T) {
 		}
 		at := time.Now()
 		d.idp.RevokeJTI(carolJTI, time.Time{})
-		// Every VM parses a new list of 10^5 entries (about 4 MB) for itself, and a worker
-		// parsing one serves no request meanwhile: on this 2-core test machine that takes
-		// seconds, so this case has a bound of its own; the time is logged.
+		// The VM that fetches a new list of 10^5 entries (about 4 MB) parses it, serving no
+		// request meanwhile, and the other VMs adopt the index it publishes: on this 2-core
+		// test machine, under load, that can take seconds, so this case has a bound of its
+		// own; the time is logged (docs/revocation.md).
 		t.Logf("with 10^5 entries: refused on every worker %v after the revocation", d.awaitRevokedWithin(carol, at, time.Minute))
 		if n := d.round(aliceOther); n != 0 {
 			t.Fatalf("a valid token refused by %d workers with 10^5 entries", n)

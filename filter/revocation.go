@@ -66,9 +66,17 @@ func (pl *pluginState) newRevocation(p *providerState) *revocationState {
 		// Prefixed, so that a list served at a JWKS URL cannot share the JWKS's record.
 		sharedKey: "revocation|" + c.Cluster + "|" + c.Authority + "|" + c.Path,
 		counters:  fetchCounters{pl.metrics.revFetches, pl.metrics.revFetchOK, pl.metrics.revFetchFailed},
-		parse: func(body []byte, _ bool) (*jwtverify.RevocationList, error) {
-			return jwtverify.ParseRevocations(body, c.Limits)
+		// The VM that fetched the document parses it and publishes the built index; the
+		// other VMs adopt the index (checked, then copied) instead of parsing the JSON again:
+		// a 10^5-entry list takes a VM a fraction of a second to parse, during which its
+		// worker serves nothing (docs/revocation.md, "Polling at mesh scale").
+		parse: func(body []byte, fetched bool) (*jwtverify.RevocationList, error) {
+			if fetched {
+				return jwtverify.ParseRevocations(body, c.Limits)
+			}
+			return jwtverify.DecodeIndex(body, c.Limits)
 		},
+		shared: func(l *jwtverify.RevocationList, _ []byte) []byte { return l.EncodeIndex() },
 		install: func(l *jwtverify.RevocationList) {
 			r.list = l
 			r.generation++

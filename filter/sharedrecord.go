@@ -10,8 +10,9 @@ import (
 
 // docRecord is a fetched document as one VM publishes it to the others in shared data: the
 // body as the server sent it (already validated by the VM that fetched it; each VM parses it
-// again to build its own state, since VMs share no memory), when it was fetched, and its ETag
-// for the next conditional fetch.
+// again to build its own state, since VMs share no memory) or, for a spec with shared, what
+// that returned (a revocation list's built index), when it was fetched, and its ETag for the
+// next conditional fetch.
 //
 // The package-internal API: encodeRecord/decodeRecord and fetcher.readRecord; a fetcher
 // writes records (fetcher.go) and adopts them (adopt.go).

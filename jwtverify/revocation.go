@@ -1,7 +1,6 @@
 package jwtverify
 
 import (
-	"hash/maphash"
 	"strconv"
 
 	"github.com/tidwall/gjson"
@@ -40,28 +39,14 @@ type RevocationLimits struct {
 	MaxEntries int // jti and sub entries together, plus one for "all"
 }
 
-// RevocationList is a parsed list, indexed for O(1) lookups whatever its size. It is
-// immutable after parsing and safe to share.
+// RevocationList is a parsed list, indexed for O(1) lookups whatever its size
+// (revocation_index.go). It is immutable after parsing and safe to share.
 type RevocationList struct {
-	jti    map[idKey]int64 // jti → expires
-	sub    map[idKey]cutoff
+	seed   [2]uint64
+	jti    table // slots of jtiSlotWords
+	sub    table // slots of subSlotWords
 	all    cutoff
 	hasAll bool
-}
-
-// idKey stands for a jti or sub in the index: two independent 64-bit hashes of it. The maps
-// then hold no pointers, so the guest's garbage collector — single-threaded in wasm, its work
-// paid by the requests — never scans a list's 10^5 entries, which a map of strings made it
-// do on every cycle (issue 20: a cached request must not cost more with a large list). Two
-// identifiers share a key with probability about n²/2^129, with seeds drawn per VM: never,
-// in practice, and neither the list's identifiers (the publisher's) nor a verified token's
-// (signed by the IdP) can be chosen by a client.
-type idKey [2]uint64
-
-var idSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-
-func keyOf(id string) idKey {
-	return idKey{maphash.String(idSeeds[0], id), maphash.String(idSeeds[1], id)}
 }
 
 // cutoff revokes tokens issued before iatBefore (iat < iatBefore) while now < expires.
@@ -96,7 +81,7 @@ func (l *RevocationList) Len() int {
 	if l == nil {
 		return 0
 	}
-	n := len(l.jti) + len(l.sub)
+	n := l.jti.n + l.sub.n
 	if l.hasAll {
 		n++
 	}
@@ -106,7 +91,7 @@ func (l *RevocationList) Len() int {
 // Revokes reports whether an entry that still applies at now (Unix seconds; entries with
 // expires <= now are spent) matches the token. A token without iat cannot be shown to have
 // been issued after a cut-off, so a sub entry for its subject, or the provider-wide cut-off,
-// revokes it (fail closed); jti entries need no iat. A nil list revokes nothing. Two map
+// revokes it (fail closed); jti entries need no iat. A nil list revokes nothing. Two table
 // lookups at most: the cost does not grow with the list.
 func (l *RevocationList) Revokes(ids TokenIDs, now int64) bool {
 	if l == nil {
@@ -116,13 +101,16 @@ func (l *RevocationList) Revokes(ids TokenIDs, now int64) bool {
 		return true
 	}
 	if ids.JTI != "" {
-		if exp, ok := l.jti[keyOf(ids.JTI)]; ok && now < exp {
+		if i := l.jti.find(hashID(l.seed, ids.JTI)); i >= 0 && now < int64(l.jti.words[i*jtiSlotWords+2]) {
 			return true
 		}
 	}
 	if ids.Sub != "" {
-		if c, ok := l.sub[keyOf(ids.Sub)]; ok && c.matches(ids, now) {
-			return true
+		if i := l.sub.find(hashID(l.seed, ids.Sub)); i >= 0 {
+			w := l.sub.words[i*subSlotWords:]
+			if (cutoff{iatBefore: int64(w[2]), expires: int64(w[3])}).matches(ids, now) {
+				return true
+			}
 		}
 	}
 	return false
@@ -186,7 +174,28 @@ func ParseRevocations(doc []byte, lim RevocationLimits) (*RevocationList, error)
 	if err := p.list("sub", subs, p.subEntry); err != nil {
 		return nil, err
 	}
-	return &p.out, nil
+	return p.index()
+}
+
+// index builds the tables from the entries read, refusing an identifier listed twice.
+func (p *revParser) index() (*RevocationList, error) {
+	// A new value, not &p.out: a pointer into the parser would keep the parser alive, and
+	// with it the entries read and the document their identifiers point into.
+	out := &RevocationList{all: p.out.all, hasAll: p.out.hasAll}
+	out.seed = newSeed()
+	out.jti = newTable(len(p.jtis), jtiSlotWords)
+	for i, e := range p.jtis {
+		if !out.jti.insert(hashID(out.seed, e.id), uint64(e.expires)) {
+			return nil, badList(entryPath{"jti", i}.String() + ".jti repeats an earlier entry")
+		}
+	}
+	out.sub = newTable(len(p.subs), subSlotWords)
+	for i, e := range p.subs {
+		if !out.sub.insert(hashID(out.seed, e.id), uint64(e.c.iatBefore), uint64(e.c.expires)) {
+			return nil, badList(entryPath{"sub", i}.String() + ".sub repeats an earlier entry")
+		}
+	}
+	return out, nil
 }
 
 // revParser holds the state of one ParseRevocations call.
@@ -196,7 +205,21 @@ type revParser struct {
 	entries int
 	version bool
 	buf     []strictjson.Member // reused for every entry's members
+	// The entries read, indexed once they are all known (the tables are sized for them).
+	jtis []jtiEntry
+	subs []subEntry
 }
+
+type (
+	jtiEntry struct {
+		id      string
+		expires int64
+	}
+	subEntry struct {
+		id string
+		c  cutoff
+	}
+)
 
 func badList(detail string) error { return withDetail(reasonBadRevocationList, detail) }
 
@@ -301,14 +324,7 @@ func (p *revParser) jtiEntry(at entryPath, e gjson.Result) error {
 	if err != nil {
 		return err
 	}
-	if p.out.jti == nil {
-		p.out.jti = map[idKey]int64{}
-	}
-	k := keyOf(id)
-	if _, ok := p.out.jti[k]; ok {
-		return badList(at.String() + ".jti repeats an earlier entry")
-	}
-	p.out.jti[k] = exp
+	p.jtis = append(p.jtis, jtiEntry{id, exp})
 	return nil
 }
 
@@ -325,14 +341,7 @@ func (p *revParser) subEntry(at entryPath, e gjson.Result) error {
 	if err != nil {
 		return err
 	}
-	if p.out.sub == nil {
-		p.out.sub = map[idKey]cutoff{}
-	}
-	k := keyOf(id)
-	if _, ok := p.out.sub[k]; ok {
-		return badList(at.String() + ".sub repeats an earlier entry")
-	}
-	p.out.sub[k] = c
+	p.subs = append(p.subs, subEntry{id, c})
 	return nil
 }
 
