@@ -114,7 +114,7 @@ func TestP256DifferentialRandom(t *testing.T) {
 		if i%8 == 0 {
 			k, other = newP256TestKey(t, randScalar(rng)), k
 		}
-		digest := randBytes(rng, rng.IntN(65))
+		digest := randBytes(rng, 1+rng.IntN(64)) // empty: TestRegressionEmptyDigestVerdictDependedOnGo
 		r, s, err := ecdsa.Sign(rand.Reader, &ecdsa.PrivateKey{PublicKey: *k.pub, D: k.d}, digest)
 		if err != nil {
 			t.Fatal(err)

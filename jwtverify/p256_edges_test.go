@@ -191,3 +191,30 @@ func bigScalarMult(x, y, k *big.Int) (*big.Int, *big.Int) {
 	}
 	return rx, ry
 }
+
+// TestRegressionEmptyDigestVerdictDependedOnGo: a signature valid for e = 0 over an empty
+// digest was accepted by p256Key and by crypto/ecdsa up to Go 1.26, and refused by Go 1.27's
+// crypto/ecdsa (FuzzP256Verify found the difference under the fuzzing toolchain). Both paths
+// now refuse an empty digest whatever the toolchain; a digest of zeros still verifies.
+func TestRegressionEmptyDigestVerdictDependedOnGo(t *testing.T) {
+	k := newP256TestKey(t, big.NewInt(48))
+	sig := k.signRaw(t, new(big.Int), big.NewInt(48))
+	for _, tc := range []struct {
+		name   string
+		digest []byte
+		want   bool
+	}{
+		{"empty", nil, false},
+		{"32 zero bytes", make([]byte, 32), true},
+		{"one zero byte", []byte{0}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := k.own.verify(tc.digest, sig); got != tc.want {
+				t.Errorf("p256Key: %v, want %v", got, tc.want)
+			}
+			if got := verifyECDSA(k.pub, curveP256, tc.digest, sig); got != tc.want {
+				t.Errorf("verifyECDSA: %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

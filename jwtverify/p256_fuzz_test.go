@@ -54,7 +54,7 @@ func FuzzP256Verify(f *testing.F) {
 		if ours != theirs {
 			t.Fatalf("d = %x, digest %x, sig %x: p256Key %v, crypto/ecdsa %v", d, digest, sig, ours, theirs)
 		}
-		if mode%3 == 1 && !ours {
+		if mode%3 == 1 && !ours && len(digest) > 0 { // an empty digest is refused (verifyECDSA)
 			t.Fatalf("d = %x, digest %x: the signature signed here (%x) was refused by both", d, digest, sig)
 		}
 	})

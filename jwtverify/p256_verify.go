@@ -126,7 +126,7 @@ func p256OnCurve(a *p256Affine, b *p256Element) bool {
 // (bits2int, FIPS 186-5 §6.4.2 step 3), R = u1·G + u2·Q must not be infinity, and
 // x(R) mod n must equal r.
 func (k *p256Key) verify(digest, sig []byte) bool {
-	if k == nil || len(sig) != 64 {
+	if k == nil || len(sig) != 64 || len(digest) == 0 { // empty: as verifyECDSA
 		return false
 	}
 	c := p256Params()
