@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/jwtguard/jwtguard/e2e/envoyhost"
@@ -19,9 +21,10 @@ import (
 )
 
 // Per-algorithm rows of make bench (issue 18): a cold token of each algorithm through the
-// compiled plugin (BenchmarkWasmColdAlg/<alg>, local_jwks with one key of each algorithm),
-// next to the bare standard-library verification of the same token and key compiled to
-// wasm in the same runtime (BenchmarkFloorWasmAlg/<alg>). Native rows are jwtverify's
+// compiled plugin (local_jwks with one key of each algorithm), next to the bare
+// standard-library verification of the same token and key compiled to wasm in the same
+// runtime: alternated (BenchmarkInterleavedColdAlg/<alg>, what README shows) and apart
+// (BenchmarkWasmColdAlg/<alg>, BenchmarkFloorWasmAlg/<alg>). Native rows are jwtverify's
 // BenchmarkVerifyAlg and BenchmarkStdlibAlg.
 //
 //	cd e2e && go test -run '^$' -bench 'Alg/' -benchmem .
@@ -89,33 +92,10 @@ var floorWasm = sync.OnceValues(func() ([]byte, error) {
 })
 
 func BenchmarkFloorWasmAlg(b *testing.B) {
-	code, err := floorWasm()
-	if err != nil {
-		b.Fatal(err)
-	}
 	for _, k := range benchAlgKeys() {
 		b.Run(k.Alg, func(b *testing.B) {
-			jwk := k.JWK()
-			config := wazero.NewModuleConfig().WithStartFunctions().
-				WithEnv("FLOOR_ALG", k.Alg).
-				WithEnv("FLOOR_ALG_TOKEN", tokenFor(&testing.T{}, k, map[string]any{"jti": "0"}))
-			for _, m := range []string{"n", "x", "y"} {
-				if v, ok := jwk[m].(string); ok {
-					config = config.WithEnv("FLOOR_ALG_"+string(m[0]-'a'+'A'), v)
-				}
-			}
+			fn := floorAlg(b, k)
 			ctx := context.Background()
-			rt := envoyhost.NewRuntime(ctx)
-			b.Cleanup(func() { rt.Close(ctx) })
-			wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-			m, err := rt.InstantiateWithConfig(envoyhost.WithReservedMemory(ctx), code, config)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := m.ExportedFunction("_initialize").Call(ctx); err != nil {
-				b.Fatal(err)
-			}
-			fn := m.ExportedFunction("floor_alg")
 			b.ReportAllocs()
 			b.ResetTimer()
 			res, err := fn.Call(ctx, uint64(b.N))
@@ -124,4 +104,65 @@ func BenchmarkFloorWasmAlg(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkInterleavedColdAlg: a cold token of each algorithm through the plugin, then the
+// floor of the same algorithm and key, in turn (bench_interleaved_test.go says why): what
+// README's per-algorithm rows show.
+func BenchmarkInterleavedColdAlg(b *testing.B) {
+	for _, k := range benchAlgKeys() {
+		b.Run(k.Alg, func(b *testing.B) {
+			toks := tokens(b, k, b.N, nil)
+			floor := floorAlg(b, k)
+			e := newAlgBenchEnv(b)
+			ctx := context.Background()
+			noop := func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
+				return &envoyhost.Response{Status: 200}, nil
+			}
+			cold, ref := make([]time.Duration, b.N), make([]time.Duration, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				r := e.plugin.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/orders", Authority: "api", Headers: [][2]string{auth(toks[i])}}, noop)
+				t1 := time.Now()
+				res, err := floor.Call(ctx, 1)
+				t2 := time.Now()
+				if r.Status != 200 || err != nil || res[0] != 1 {
+					b.Fatalf("request %d: %d %s; floor %v %v", i, r.Status, r.Body, res, err)
+				}
+				cold[i], ref[i] = t1.Sub(t0), t2.Sub(t1)
+			}
+			reportInterleaved(b, cold, ref, "cold", "floor")
+		})
+	}
+}
+
+// floorAlg instantiates e2e/testdata/floor for k's algorithm and key, in the plugin's engine,
+// and returns its floor_alg export.
+func floorAlg(b *testing.B, k *mint.Key) api.Function {
+	code, err := floorWasm()
+	if err != nil {
+		b.Fatal(err)
+	}
+	jwk := k.JWK()
+	config := wazero.NewModuleConfig().WithStartFunctions().
+		WithEnv("FLOOR_ALG", k.Alg).
+		WithEnv("FLOOR_ALG_TOKEN", tokenFor(&testing.T{}, k, map[string]any{"jti": "0"}))
+	for _, m := range []string{"n", "x", "y"} {
+		if v, ok := jwk[m].(string); ok {
+			config = config.WithEnv("FLOOR_ALG_"+string(m[0]-'a'+'A'), v)
+		}
+	}
+	ctx := context.Background()
+	rt := envoyhost.NewRuntime(ctx)
+	b.Cleanup(func() { rt.Close(ctx) })
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	m, err := rt.InstantiateWithConfig(envoyhost.WithReservedMemory(ctx), code, config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := m.ExportedFunction("_initialize").Call(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return m.ExportedFunction("floor_alg")
 }

@@ -88,7 +88,8 @@ func benchRows(bench map[string]float64, wasmSize int64) []row {
 	ratio("cold ES256, interleaved", "InterleavedColdES256/cold", "stdlib verify in wasm ", "InterleavedColdES256/floor", 0.5)
 	ratio("cached token, interleaved", "InterleavedCachedToken/cached", "open route ", "InterleavedCachedToken/open", 0)
 	for _, alg := range mint.Algs { // issue 18: each algorithm next to its stdlib floor in wasm
-		ratio("cold "+alg+" (a new valid token; local key set of one key per algorithm)", "WasmColdAlg/"+alg, "stdlib verify in wasm ", "FloorWasmAlg/"+alg, 0)
+		ratio("cold "+alg+", interleaved (a new valid token; local key set of one key per algorithm)",
+			"InterleavedColdAlg/"+alg+"/cold", "stdlib verify in wasm ", "InterleavedColdAlg/"+alg+"/floor", 0)
 	}
 	ratio("forged RS256 (a new token, bad signature)", "WasmForgedRS256", "", "FloorWasmRS256", 0)
 	ratio("insufficient scope (cached token, 403)", "WasmInsufficientScope", "cached token ", "WasmCachedToken", 0)
