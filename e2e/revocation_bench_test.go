@@ -17,6 +17,40 @@ import (
 //
 //	cd e2e && go test -run '^$' -bench 'WasmCachedToken(Revocation)?$' -benchmem -count 5
 func BenchmarkWasmCachedTokenRevocation(b *testing.B) {
+	env, tok := newRevocationBenchEnv(b)
+	env.run(b, "/orders", 200, func(int) [][2]string { return [][2]string{auth(tok)} })
+}
+
+// BenchmarkInterleavedCachedTokenRevocation: a cached request to the plugin with the 10^5-entry
+// list, then one to the same plugin without a list (newBenchEnv), in turn in one process
+// (bench_interleaved_test.go says why): what README's revocation row shows.
+func BenchmarkInterleavedCachedTokenRevocation(b *testing.B) {
+	withList, tok := newRevocationBenchEnv(b)
+	plain := newBenchEnv(b)
+	plainTok := tokenFor(&testing.T{}, e2eKeys.RSA, nil)
+	ctx := context.Background()
+	noop := func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
+		return &envoyhost.Response{Status: 200}, nil
+	}
+	a, ref := make([]time.Duration, b.N), make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		r1 := withList.plugin.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/orders", Authority: "api", Headers: [][2]string{auth(tok)}}, noop)
+		t1 := time.Now()
+		r2 := plain.plugin.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/orders", Authority: "api", Headers: [][2]string{auth(plainTok)}}, noop)
+		t2 := time.Now()
+		if r1.Status != 200 || r2.Status != 200 {
+			b.Fatalf("request %d: %d, %d", i, r1.Status, r2.Status)
+		}
+		a[i], ref[i] = t1.Sub(t0), t2.Sub(t1)
+	}
+	reportInterleaved(b, a, ref, "revocation", "plain")
+}
+
+// newRevocationBenchEnv loads the plugin with a static list of 9·10^4 jti and 10^4 sub entries
+// and checks that the list is in force; tok is a valid token it does not list.
+func newRevocationBenchEnv(b *testing.B) (*benchEnv, string) {
 	code := wasmCode(b, "JWTGUARD_WASM", ".")
 	ctx := context.Background()
 	h, err := envoyhost.New(ctx, envoyhost.Options{Workers: 1, ManualTicks: true, Locked: true})
@@ -42,7 +76,6 @@ func BenchmarkWasmCachedTokenRevocation(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { p.Close(ctx) })
-	env := &benchEnv{plugin: p, up: &upstreamRecorder{}}
 	tok := tokenFor(&testing.T{}, e2eKeys.RSA, map[string]any{"jti": "not-listed"})
 	revoked := tokenFor(&testing.T{}, e2eKeys.RSA, map[string]any{"jti": "jti-4242"})
 	noop := func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
@@ -51,5 +84,5 @@ func BenchmarkWasmCachedTokenRevocation(b *testing.B) {
 	if r := p.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/orders", Authority: "api", Headers: [][2]string{auth(revoked)}}, noop); r.Status != 401 {
 		b.Fatalf("a listed token: %d %s; the list is not in force", r.Status, r.Body)
 	}
-	env.run(b, "/orders", 200, func(int) [][2]string { return [][2]string{auth(tok)} })
+	return &benchEnv{plugin: p, up: &upstreamRecorder{}}, tok
 }

@@ -64,7 +64,8 @@ func TestReadmeTableIsWhatPerfPrints(t *testing.T) {
 		"NativeRS256", "NativeES256", "PeerGolangJWTRS256", "PeerGolangJWTES256", "VerifyRS256", "StdlibRS256",
 		"VerifyES256", "StdlibES256", "WasmStartVM", "WasmCompile", "JWTVerifyWasmRS256",
 		"InterleavedColdRS256/cold", "InterleavedColdRS256/floor", "InterleavedColdES256/cold",
-		"InterleavedColdES256/floor", "InterleavedCachedToken/cached", "InterleavedCachedToken/open"} {
+		"InterleavedColdES256/floor", "InterleavedCachedToken/cached", "InterleavedCachedToken/open",
+		"InterleavedCachedTokenRevocation/revocation", "InterleavedCachedTokenRevocation/plain"} {
 		bench[name] = float64(1000 * (i + 1))
 	}
 	for i, alg := range mint.Algs {
