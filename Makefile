@@ -141,7 +141,7 @@ lint: ## gofmt, go vet (native and wasip1), staticcheck
 # under proxytest), then the compiled plugin in the Envoy-like host against the floors, then
 # cmd/perf: HTTP through devproxy with and without the filter, memory under cache churn, and
 # one table with every ratio and target (README, Performance).
-bench: $(WASM) ## benchmarks and the performance table README shows (about 25 minutes)
+bench: $(WASM) ## benchmarks and the performance table README shows (about 30 minutes)
 	$(GO) test -run '^$$' -bench . -benchmem ./jwtverify ./config > $(BUILD)/bench-native.txt \
 		|| { cat $(BUILD)/bench-native.txt; exit 1; }
 	cat $(BUILD)/bench-native.txt
