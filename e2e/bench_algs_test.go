@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -115,24 +114,7 @@ func BenchmarkInterleavedColdAlg(b *testing.B) {
 			toks := tokens(b, k, b.N, nil)
 			floor := floorAlg(b, k)
 			e := newAlgBenchEnv(b)
-			ctx := context.Background()
-			noop := func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
-				return &envoyhost.Response{Status: 200}, nil
-			}
-			cold, ref := make([]time.Duration, b.N), make([]time.Duration, b.N)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				r := e.plugin.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/orders", Authority: "api", Headers: [][2]string{auth(toks[i])}}, noop)
-				t1 := time.Now()
-				res, err := floor.Call(ctx, 1)
-				t2 := time.Now()
-				if r.Status != 200 || err != nil || res[0] != 1 {
-					b.Fatalf("request %d: %d %s; floor %v %v", i, r.Status, r.Body, res, err)
-				}
-				cold[i], ref[i] = t1.Sub(t0), t2.Sub(t1)
-			}
-			reportInterleaved(b, cold, ref, "cold", "floor")
+			interleave(b, "cold", "floor", func(i int) error { return e.get("/orders", toks[i]) }, floorCall(floor))
 		})
 	}
 }

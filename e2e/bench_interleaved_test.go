@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/tetratelabs/wazero/api"
 
 	"github.com/jwtguard/jwtguard/e2e/envoyhost"
 )
@@ -18,17 +21,61 @@ import (
 //
 //	cd e2e && go test -run '^$' -bench Interleaved -benchtime 2000x .
 
-func reportInterleaved(b *testing.B, a, ref []time.Duration, aName, refName string) {
+// interleave runs a(i) then ref(i) for each of b.N iterations, timing each call on its own,
+// and reports the medians as aName-µs and refName-µs and their ratio. Either returns an
+// error when its result is wrong, which fails the benchmark.
+func interleave(b *testing.B, aName, refName string, a, ref func(i int) error) {
+	da, dr := make([]time.Duration, b.N), make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		errA := a(i)
+		t1 := time.Now()
+		errR := ref(i)
+		t2 := time.Now()
+		if errA != nil || errR != nil {
+			b.Fatalf("iteration %d: %s: %v; %s: %v", i, aName, errA, refName, errR)
+		}
+		da[i], dr[i] = t1.Sub(t0), t2.Sub(t1)
+	}
 	median := func(d []time.Duration) float64 {
 		s := slices.Clone(d)
 		slices.Sort(s)
 		return float64(s[len(s)/2].Nanoseconds()) / 1e3
 	}
-	ma, mr := median(a), median(ref)
+	ma, mr := median(da), median(dr)
 	b.ReportMetric(ma, aName+"-µs")
 	b.ReportMetric(mr, refName+"-µs")
 	b.ReportMetric(ma/mr, "ratio")
 	b.ReportMetric(0, "ns/op")
+}
+
+// get sends GET path with the bearer token (none if empty) through the plugin to an upstream
+// that answers 200, and says why if the answer is not 200.
+func (e *benchEnv) get(path, token string) error {
+	req := &envoyhost.Request{Method: "GET", Path: path, Authority: "api"}
+	if token != "" {
+		req.Headers = [][2]string{auth(token)}
+	}
+	r := e.plugin.Handle(context.Background(), req, func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
+		return &envoyhost.Response{Status: 200}, nil
+	})
+	if r.Status != 200 {
+		return fmt.Errorf("%s: %d %s", path, r.Status, r.Body)
+	}
+	return nil
+}
+
+// floorCall is one verification by a floor export (it verifies n times, returns how many
+// verified).
+func floorCall(fn api.Function) func(int) error {
+	return func(int) error {
+		res, err := fn.Call(context.Background(), 1)
+		if err == nil && res[0] != 1 {
+			err = fmt.Errorf("the floor refused the token")
+		}
+		return err
+	}
 }
 
 // BenchmarkInterleavedColdRS256: a new valid RS256 token through the plugin, then the bare
@@ -45,24 +92,7 @@ func BenchmarkInterleavedColdES256(b *testing.B) {
 func benchInterleavedCold(b *testing.B, toks []string, floorExport string) {
 	floor := floorModule(b).ExportedFunction(floorExport)
 	e := newBenchEnv(b)
-	ctx := context.Background()
-	noop := func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
-		return &envoyhost.Response{Status: 200}, nil
-	}
-	cold, ref := make([]time.Duration, b.N), make([]time.Duration, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		r := e.plugin.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/orders", Authority: "api", Headers: [][2]string{auth(toks[i])}}, noop)
-		t1 := time.Now()
-		res, err := floor.Call(ctx, 1)
-		t2 := time.Now()
-		if r.Status != 200 || err != nil || res[0] != 1 {
-			b.Fatalf("request %d: %d %s; floor %v %v", i, r.Status, r.Body, res, err)
-		}
-		cold[i], ref[i] = t1.Sub(t0), t2.Sub(t1)
-	}
-	reportInterleaved(b, cold, ref, "cold", "floor")
+	interleave(b, "cold", "floor", func(i int) error { return e.get("/orders", toks[i]) }, floorCall(floor))
 }
 
 // BenchmarkInterleavedCachedToken: a request with a cached token, then an open-route
@@ -70,24 +100,7 @@ func benchInterleavedCold(b *testing.B, toks []string, floorExport string) {
 func BenchmarkInterleavedCachedToken(b *testing.B) {
 	tok := tokenFor(&testing.T{}, e2eKeys.RSA, nil)
 	e := newBenchEnv(b)
-	ctx := context.Background()
-	noop := func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
-		return &envoyhost.Response{Status: 200}, nil
-	}
-	cached, open := make([]time.Duration, b.N), make([]time.Duration, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		r1 := e.plugin.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/orders", Authority: "api", Headers: [][2]string{auth(tok)}}, noop)
-		t1 := time.Now()
-		r2 := e.plugin.Handle(ctx, &envoyhost.Request{Method: "GET", Path: "/healthz", Authority: "api"}, noop)
-		t2 := time.Now()
-		if r1.Status != 200 || r2.Status != 200 {
-			b.Fatalf("request %d: %d, %d", i, r1.Status, r2.Status)
-		}
-		cached[i], open[i] = t1.Sub(t0), t2.Sub(t1)
-	}
-	reportInterleaved(b, cached, open, "cached", "open")
+	interleave(b, "cached", "open", func(int) error { return e.get("/orders", tok) }, func(int) error { return e.get("/healthz", "") })
 }
 
 // BenchmarkInterleavedJWTVerifyRS256: jwtverify's parse, claims and verification of one
@@ -95,22 +108,7 @@ func BenchmarkInterleavedCachedToken(b *testing.B) {
 // module: what jwtverify adds around the signature, without the proxy's request path.
 func BenchmarkInterleavedJWTVerifyRS256(b *testing.B) {
 	m := floorModule(b)
-	jv, floor := m.ExportedFunction("jwtverify_rs256"), m.ExportedFunction("floor_rs256")
-	ctx := context.Background()
-	own, ref := make([]time.Duration, b.N), make([]time.Duration, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		r1, err1 := jv.Call(ctx, 1)
-		t1 := time.Now()
-		r2, err2 := floor.Call(ctx, 1)
-		t2 := time.Now()
-		if err1 != nil || err2 != nil || r1[0] != 1 || r2[0] != 1 {
-			b.Fatalf("iteration %d: %v %v %v %v", i, r1, err1, r2, err2)
-		}
-		own[i], ref[i] = t1.Sub(t0), t2.Sub(t1)
-	}
-	reportInterleaved(b, own, ref, "jwtverify", "floor")
+	interleave(b, "jwtverify", "floor", floorCall(m.ExportedFunction("jwtverify_rs256")), floorCall(m.ExportedFunction("floor_rs256")))
 }
 
 // BenchmarkInterleavedBaseCachedToken and BenchmarkInterleavedBaseColdRS256: the same
@@ -140,25 +138,5 @@ func benchInterleavedBase(b *testing.B, token func(i int) string) {
 	}
 	e := newBenchEnv(b)
 	base := newBenchEnvFrom(b, baseCode, true, 10000, nil)
-	ctx := context.Background()
-	noop := func(context.Context, *envoyhost.Request) (*envoyhost.Response, error) {
-		return &envoyhost.Response{Status: 200}, nil
-	}
-	req := func(i int) *envoyhost.Request {
-		return &envoyhost.Request{Method: "GET", Path: "/orders", Authority: "api", Headers: [][2]string{auth(token(i))}}
-	}
-	cur, ref := make([]time.Duration, b.N), make([]time.Duration, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		r1 := e.plugin.Handle(ctx, req(i), noop)
-		t1 := time.Now()
-		r2 := base.plugin.Handle(ctx, req(i), noop)
-		t2 := time.Now()
-		if r1.Status != 200 || r2.Status != 200 {
-			b.Fatalf("request %d: %d, %d", i, r1.Status, r2.Status)
-		}
-		cur[i], ref[i] = t1.Sub(t0), t2.Sub(t1)
-	}
-	reportInterleaved(b, cur, ref, "new", "base")
+	interleave(b, "new", "base", func(i int) error { return e.get("/orders", token(i)) }, func(i int) error { return base.get("/orders", token(i)) })
 }

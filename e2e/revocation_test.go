@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -31,44 +28,16 @@ type revocationDemo struct {
 }
 
 func startRevocationDemo(t *testing.T) *revocationDemo {
-	ctx := context.Background()
 	upstream := httptest.NewServer(http.HandlerFunc(demoidp.Echo))
 	t.Cleanup(upstream.Close)
-	idpSrv := httptest.NewUnstartedServer(nil)
-	idp, err := demoidp.New("http://"+idpSrv.Listener.Addr().String()+"/", "demo-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	idpSrv.Config.Handler = idp
-	idpSrv.Start()
-	t.Cleanup(idpSrv.Close)
-	doc, err := os.ReadFile(filepath.Join("..", "envoy", "demo.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := devproxy.Load(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idp, idpAddr := localDemoIdP(t)
+	cfg := demoConfig(t, upstream.URL, true)
 	const section = `"path": "/revoked.json", "refresh_interval": "10s", "timeout": "2s"`
-	plugin := string(cfg.Listeners[0].Wasm.Configuration)
-	if !strings.Contains(plugin, section) {
+	if !strings.Contains(string(cfg.Listeners[0].Wasm.Configuration), section) {
 		t.Fatalf("envoy/demo.yaml has no revocation section %s", section)
 	}
-	idpAddr := strings.TrimPrefix(idpSrv.URL, "http://")
-	cfg.Listeners[0].Address, cfg.Admin = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Listeners[0].Wasm.Filename = wasmPath(t, "JWTGUARD_WASM", ".")
-	cfg.Listeners[0].Wasm.Configuration = []byte(strings.NewReplacer(
-		"http://127.0.0.1:10001/", idp.Issuer, "127.0.0.1:10001", idpAddr,
-		section, `"path": "/revoked.json", "refresh_interval": "2s", "timeout": "1s"`).Replace(plugin))
-	cfg.Clusters["demo_idp"] = devproxy.ClusterConfig{Address: idpAddr}
-	cfg.Clusters["demo_upstream"] = devproxy.ClusterConfig{Address: strings.TrimPrefix(upstream.URL, "http://")}
-	logs := &logSink{}
-	p, err := devproxy.Start(ctx, cfg, devproxy.Options{Concurrency: 4, Profile: suiteProfile(t), Log: logs.add})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.text())
-	}
-	t.Cleanup(func() { p.Close(ctx) })
+	useDemoIdP(cfg, idp, idpAddr, section, `"path": "/revoked.json", "refresh_interval": "2s", "timeout": "1s"`)
+	p, _ := startProxy(t, cfg, devproxy.Options{Concurrency: 4, Profile: suiteProfile(t)})
 	return &revocationDemo{t: t, idp: idp, base: "http://" + p.Listeners[0].Addr().String(),
 		admin: "http://" + p.Listeners[1].Addr().String(), workers: 4,
 		refresh: 2 * time.Second, maxLatency: 2*time.Second + time.Second + 250*time.Millisecond + 750*time.Millisecond}
