@@ -91,85 +91,110 @@ func (p *Plugin) Handle(ctx context.Context, req *Request, upstream Upstream) *R
 	for _, kv := range req.Headers {
 		headers = append(headers, [2]string{strings.ToLower(kv[0]), kv[1]})
 	}
-	vm.post(func() {
-		if vm.failed {
-			if p.cfg.FailOpen {
-				s.resolve(outcome{headers: headers})
-			} else {
-				s.resolve(outcome{reply: failStreamReply()})
-			}
-			return
-		}
-		s.id = vm.nextID
-		vm.nextID++
-		vm.streams[s.id] = s
-		s.reqHeaders, s.reqLive = headers, true
-		bg := context.Background()
-		if _, err := vm.call(bg, s.id, "proxy_on_context_create", uint64(s.id), rootID); err != nil {
-			return
-		}
-		eos := uint64(0)
-		if len(req.Body) == 0 {
-			eos = 1
-		}
-		action, err := vm.call(bg, s.id, "proxy_on_request_headers", uint64(s.id), uint64(len(headers)), eos)
-		if err != nil {
-			return
-		}
-		vm.afterCall()
-		if !s.decided && s.pendingResp == nil && action == 0 {
-			// headers are no longer the plugin's after Continue
-			// (docs/host.md#pausing-continuing-and-local-replies)
-			s.reqLive = false
-			s.resolve(outcome{headers: s.reqHeaders})
-		}
-	})
-	var o outcome
-	select {
-	case o = <-s.decision: // decided during the callback (always so unless the plugin paused)
-	default:
-		idle := time.NewTimer(StreamIdleTimeout)
-		select {
-		case o = <-s.decision:
-			idle.Stop()
-		case <-ctx.Done():
-			idle.Stop()
-			vm.post(func() { vm.finish(s) })
-			return nil
-		case <-idle.C:
-			vm.post(func() { vm.finish(s) })
-			return &Response{Status: 408, Body: []byte("stream timeout"), Details: "stream_idle_timeout"}
-		}
+	vm.post(func() { p.requestHeaders(vm, s, headers, len(req.Body) == 0) })
+	o, ok := awaitDecision(ctx, vm, s)
+	if !ok {
+		return o.reply // nil when the client went away, 408 when the stream idled out
 	}
 	resp := o.reply
 	if resp == nil {
-		fwd := &Request{Body: req.Body}
-		for _, kv := range o.headers {
-			switch kv[0] {
-			case ":method":
-				fwd.Method = kv[1]
-			case ":path":
-				fwd.Path = kv[1]
-			case ":authority":
-				fwd.Authority = kv[1]
-			case ":scheme":
-				fwd.Scheme = kv[1]
-			default:
-				fwd.Headers = append(fwd.Headers, kv)
-			}
-		}
-		r, err := upstream(ctx, fwd)
-		if err != nil {
-			r = &Response{Status: 503, Body: []byte("upstream connect error or disconnect/reset before headers. reset reason: connection failure"), Details: "upstream_reset_before_response_started{connection_failure}"}
-		}
-		resp = r
+		resp = forward(ctx, req.Body, o.headers, upstream)
 	}
 	if s.id == 0 { // the VM had failed before the stream existed
 		return resp
 	}
-	// The response (the upstream's, or the plugin's own local reply, which Envoy sends through the
-	// encoder filters from the start, docs/host.md#pausing-continuing-and-local-replies) passes the
-	// plugin's response callback.
+	return responseHeaders(vm, s, resp)
+}
+
+// requestHeaders runs on the VM's thread: the stream's creation and its request headers,
+// and the decision when the plugin continues during the callback.
+func (p *Plugin) requestHeaders(vm *VM, s *stream, headers [][2]string, endOfStream bool) {
+	if vm.failed {
+		if p.cfg.FailOpen {
+			s.resolve(outcome{headers: headers})
+		} else {
+			s.resolve(outcome{reply: failStreamReply()})
+		}
+		return
+	}
+	s.id = vm.nextID
+	vm.nextID++
+	vm.streams[s.id] = s
+	s.reqHeaders, s.reqLive = headers, true
+	bg := context.Background()
+	if _, err := vm.call(bg, s.id, "proxy_on_context_create", uint64(s.id), rootID); err != nil {
+		return
+	}
+	eos := uint64(0)
+	if endOfStream {
+		eos = 1
+	}
+	action, err := vm.call(bg, s.id, "proxy_on_request_headers", uint64(s.id), uint64(len(headers)), eos)
+	if err != nil {
+		return
+	}
+	vm.afterCall()
+	if !s.decided && s.pendingResp == nil && action == 0 {
+		// headers are no longer the plugin's after Continue
+		// (docs/host.md#pausing-continuing-and-local-replies)
+		s.reqLive = false
+		s.resolve(outcome{headers: s.reqHeaders})
+	}
+}
+
+// awaitDecision waits for the plugin's decision on s: at once when it decided during the
+// callback (always so unless it paused), else until it resumes or answers. ok is false when
+// the stream ended first: the client went away (no reply) or it idled out (a 408 reply).
+func awaitDecision(ctx context.Context, vm *VM, s *stream) (o outcome, ok bool) {
+	select {
+	case o := <-s.decision:
+		return o, true
+	default:
+	}
+	idle := time.NewTimer(StreamIdleTimeout)
+	defer idle.Stop()
+	select {
+	case o := <-s.decision:
+		return o, true
+	case <-ctx.Done():
+		vm.post(func() { vm.finish(s) })
+		return outcome{}, false
+	case <-idle.C:
+		vm.post(func() { vm.finish(s) })
+		return outcome{reply: &Response{Status: 408, Body: []byte("stream timeout"), Details: "stream_idle_timeout"}}, false
+	}
+}
+
+// forward sends the request as the plugin left its headers to the upstream; a failure is
+// Envoy's 503.
+func forward(ctx context.Context, body []byte, headers [][2]string, upstream Upstream) *Response {
+	fwd := &Request{Body: body}
+	for _, kv := range headers {
+		switch kv[0] {
+		case ":method":
+			fwd.Method = kv[1]
+		case ":path":
+			fwd.Path = kv[1]
+		case ":authority":
+			fwd.Authority = kv[1]
+		case ":scheme":
+			fwd.Scheme = kv[1]
+		default:
+			fwd.Headers = append(fwd.Headers, kv)
+		}
+	}
+	r, err := upstream(ctx, fwd)
+	if err != nil {
+		r = &Response{Status: 503, Body: []byte("upstream connect error or disconnect/reset before headers. reset reason: connection failure"), Details: "upstream_reset_before_response_started{connection_failure}"}
+	}
+	return r
+}
+
+// responseHeaders passes the response (the upstream's, or the plugin's own local reply, which
+// Envoy sends through the encoder filters from the start,
+// docs/host.md#pausing-continuing-and-local-replies) through the plugin's response callback
+// and ends the stream.
+func responseHeaders(vm *VM, s *stream, resp *Response) *Response {
 	done := make(chan *Response, 1)
 	vm.post(func() {
 		defer vm.finish(s)
