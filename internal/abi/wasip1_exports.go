@@ -220,7 +220,7 @@ func proxyOnDelete(id uint32) {
 
 // deletesPerYield: proxy_on_delete yields to the runtime (yieldToRuntime) once per this many
 // deleted contexts rather than once per stream. A yield costs a trip through the scheduler
-// (~2 µs in wasm, as much as a third of a cached request: issue 19, docs/performance.md),
+// (a sizeable part of a cached request in wasm: issue 19, docs/performance.md),
 // and one in eight is enough for the collector's mark phase to progress: a mark worker that
 // gets the processor runs until it has caught up with its share of the elapsed time, so
 // fewer, longer turns do the same work (TestRegressionGCStallsInReactor holds the memory
