@@ -13,7 +13,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/jwtguard/jwtguard/e2e/envoyhost"
 	"github.com/jwtguard/jwtguard/internal/mint"
@@ -122,10 +121,6 @@ func BenchmarkInterleavedColdAlg(b *testing.B) {
 // floorAlg instantiates e2e/testdata/floor for k's algorithm and key, in the plugin's engine,
 // and returns its floor_alg export.
 func floorAlg(b *testing.B, k *mint.Key) api.Function {
-	code, err := floorWasm()
-	if err != nil {
-		b.Fatal(err)
-	}
 	jwk := k.JWK()
 	config := wazero.NewModuleConfig().WithStartFunctions().
 		WithEnv("FLOOR_ALG", k.Alg).
@@ -135,16 +130,6 @@ func floorAlg(b *testing.B, k *mint.Key) api.Function {
 			config = config.WithEnv("FLOOR_ALG_"+string(m[0]-'a'+'A'), v)
 		}
 	}
-	ctx := context.Background()
-	rt := envoyhost.NewRuntime(ctx)
-	b.Cleanup(func() { rt.Close(ctx) })
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	m, err := rt.InstantiateWithConfig(envoyhost.WithReservedMemory(ctx), code, config)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := m.ExportedFunction("_initialize").Call(ctx); err != nil {
-		b.Fatal(err)
-	}
+	m := instantiateFloor(b, config)
 	return m.ExportedFunction("floor_alg")
 }

@@ -10,9 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -219,15 +216,18 @@ func floorModule(b *testing.B) api.Module {
 			config = config.WithEnv("FLOOR_EC_X", k.X).WithEnv("FLOOR_EC_Y", k.Y)
 		}
 	}
-	out := filepath.Join(b.TempDir(), "floor.wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./testdata/floor")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("%v\n%s", err, msg)
+	return instantiateFloor(b, config)
+}
+
+// instantiateFloor runs e2e/testdata/floor (built once per process, floorWasm) with config
+// in the plugin's engine and linear-memory backing, initialized.
+func instantiateFloor(b *testing.B, config wazero.ModuleConfig) api.Module {
+	code, err := floorWasm()
+	if err != nil {
+		b.Fatal(err)
 	}
-	code, _ := os.ReadFile(out)
 	ctx := context.Background()
-	rt := envoyhost.NewRuntime(ctx) // the plugin's engine and linear-memory backing
+	rt := envoyhost.NewRuntime(ctx)
 	b.Cleanup(func() { rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	m, err := rt.InstantiateWithConfig(envoyhost.WithReservedMemory(ctx), code, config)

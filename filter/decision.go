@@ -45,12 +45,8 @@ func (s *stream) decide(outcome string, prov *providerState, claims string) {
 	}
 	m := &s.plugin.metrics
 	switch outcome {
-	case outcomeAllowed:
-		if prov != nil && prov.allowed != nil {
-			prov.allowed.add(1)
-		} else {
-			m.allowed(provider)
-		}
+	case outcomeAllowed: // only ever with the provider whose keys verified the token (admit)
+		prov.allowed.add(1)
 	case outcomeOpenRoute:
 		m.allowedOpen.add(1)
 	case outcomeWithoutToken:

@@ -40,13 +40,13 @@ func extractToken(headers [][2]string, path string, sources []tokenSource, cache
 				if h[0] != src.header {
 					continue
 				}
-				value, present, bad := tokenFromHeaderValue(h[1], src.valuePrefix, cache)
-				if bad.malformed {
+				value, present, check := tokenFromHeaderValue(h[1], src.valuePrefix, cache)
+				if check.malformed {
 					return foundToken{}, &reasonMalformedAuthorization
 				}
 				if present {
 					count++
-					found = foundToken{value: value, source: src, ref: bad.ref}
+					found = foundToken{value: value, source: src, ref: check.ref}
 				}
 			}
 			continue

@@ -26,7 +26,7 @@ type providerState struct {
 
 	held []*heldRequest
 	// allowed is the counter of requests this provider's tokens let through
-	// (metrics.allowedByProvider, looked up once rather than by name per request).
+	// (metrics.allowedByProvider[name], looked up once at init rather than per request).
 	allowed *batchedCounter
 }
 

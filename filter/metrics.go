@@ -140,13 +140,6 @@ func (m *metrics) rejected(reason, provider string) {
 	c.add(1)
 }
 
-// allowed counts a request let through with a token of provider.
-func (m *metrics) allowed(provider string) {
-	if c, ok := m.allowedByProvider[provider]; ok {
-		c.add(1)
-	}
-}
-
 // keysAge is the age in seconds of the keys in use for a provider: it grows while the IdP is
 // down and last-good keys are served.
 func (m *metrics) keysAge(provider string) abi.Gauge {

@@ -122,9 +122,9 @@ func (pl *pluginState) tickRevocation(p *providerState, now time.Time) {
 	}
 }
 
-// holdForRevocation answers or holds a request that needs p's first revocation list
+// awaitFirstList answers or holds a request that needs p's first revocation list
 // (on_unavailable deny).
-func (s *stream) holdForRevocation(prov *providerState, now time.Time) types.Action {
+func (s *stream) awaitFirstList(prov *providerState, now time.Time) types.Action {
 	if !s.revHeld {
 		switch s.plugin.holdForRevocation(s, prov, now) {
 		case held:
@@ -149,7 +149,7 @@ func (s *stream) checkRevocation(prov *providerState, ids revocationIDs, keyID j
 	}
 	if r.unavailable() {
 		if !r.cfg.AllowUnavailable {
-			return s.holdForRevocation(prov, now), false
+			return s.awaitFirstList(prov, now), false
 		}
 		r.unchecked.Increment(1)
 	}

@@ -106,8 +106,8 @@ func (s *stream) verifySignature(tok *jwtverify.Token, prov *providerState, now 
 		keyID, err = tok.VerifySignature(prov.keys, prov.cfg.Algorithms)
 	}
 	if errors.Is(err, jwtverify.ErrUnknownKid) && mayHold && prov.jwks != nil {
-		// Only a kid that a coming fetch may bring is worth holding for; when the VM holds
-		// its maximum already, that fetch still happens (kidFetch scheduled it).
+		// Only a kid that a coming fetch may bring is worth holding for; otherwise the
+		// request is answered unknown_kid, full VM or not.
 		if at, force, ok := p.kidFetch(prov, now); ok {
 			switch p.hold(s, prov, now, at) {
 			case held:
