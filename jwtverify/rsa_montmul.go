@@ -2,8 +2,6 @@
 
 package jwtverify
 
-import "math/bits"
-
 // montUnroll is the number of words montMulFIOS processes per loop iteration; the word
 // count of a modulus is a multiple of it.
 const montUnroll = 8
@@ -20,7 +18,7 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 	for i := 0; i < s; i++ {
 		bi := y[i]
 		b0, b1 := bi&mask, bi>>32
-		var cA, cM, m, m0, m1, c uint64
+		var cA, cM, m, m0, m1 uint64
 		{
 			xs, ns, ts := x[0:8:8], n[0:8:8], t[0:8:8]
 			{
@@ -31,8 +29,12 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[0], 0)
-				cA = hi + c
+				tv := ts[0]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				cA = hi
 				m = lo * nInv
 				m0, m1 = m&mask, m>>32
 				nk := ns[0]
@@ -42,8 +44,10 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				_, c = bits.Add64(lo2, lo, 0) // lo2+lo is 0 mod 2^64 by the choice of m
-				cM = hi2 + c
+				if lo2+lo < lo { // lo2+lo is 0 mod 2^64 by the choice of m
+					hi2++
+				}
+				cM = hi2
 			}
 			{
 				a := xs[1]
@@ -53,10 +57,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[1], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[1]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[1]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -64,10 +74,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[0], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[0], cM = lo2, hi2
 			}
 			{
 				a := xs[2]
@@ -77,10 +92,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[2], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[2]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[2]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -88,10 +109,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[1], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[1], cM = lo2, hi2
 			}
 			{
 				a := xs[3]
@@ -101,10 +127,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[3], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[3]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[3]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -112,10 +144,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[2], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[2], cM = lo2, hi2
 			}
 			{
 				a := xs[4]
@@ -125,10 +162,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[4], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[4]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[4]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -136,10 +179,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[3], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[3], cM = lo2, hi2
 			}
 			{
 				a := xs[5]
@@ -149,10 +197,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[5], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[5]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[5]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -160,10 +214,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[4], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[4], cM = lo2, hi2
 			}
 			{
 				a := xs[6]
@@ -173,10 +232,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[6], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[6]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[6]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -184,10 +249,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[5], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[5], cM = lo2, hi2
 			}
 			{
 				a := xs[7]
@@ -197,10 +267,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[7], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[7]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[7]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -208,10 +284,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[6], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[6], cM = lo2, hi2
 			}
 		}
 		for j := 8; j < s; j += 8 {
@@ -224,10 +305,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[1], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[1]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[0]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -235,10 +322,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[0], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[0], cM = lo2, hi2
 			}
 			{
 				a := xs[1]
@@ -248,10 +340,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[2], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[2]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[1]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -259,10 +357,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[1], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[1], cM = lo2, hi2
 			}
 			{
 				a := xs[2]
@@ -272,10 +375,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[3], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[3]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[2]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -283,10 +392,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[2], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[2], cM = lo2, hi2
 			}
 			{
 				a := xs[3]
@@ -296,10 +410,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[4], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[4]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[3]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -307,10 +427,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[3], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[3], cM = lo2, hi2
 			}
 			{
 				a := xs[4]
@@ -320,10 +445,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[5], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[5]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[4]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -331,10 +462,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[4], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[4], cM = lo2, hi2
 			}
 			{
 				a := xs[5]
@@ -344,10 +480,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[6], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[6]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[5]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -355,10 +497,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[5], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[5], cM = lo2, hi2
 			}
 			{
 				a := xs[6]
@@ -368,10 +515,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[7], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[7]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[6]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -379,10 +532,15 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[6], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[6], cM = lo2, hi2
 			}
 			{
 				a := xs[7]
@@ -392,10 +550,16 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				aw1 := aw&mask + a0*b1
 				hi := a1*b1 + aw>>32 + aw1>>32
 				lo := a * bi
-				lo, c = bits.Add64(lo, ts[8], 0)
-				hi += c
-				lo, c = bits.Add64(lo, cA, 0)
-				cA = hi + c
+				tv := ts[8]
+				lo += tv
+				if lo < tv {
+					hi++
+				}
+				lo += cA
+				if lo < cA {
+					hi++
+				}
+				cA = hi
 				nk := ns[7]
 				n0, n1 := nk&mask, nk>>32
 				nw0 := n0 * m0
@@ -403,16 +567,27 @@ func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 				nw1 := nw&mask + n0*m1
 				hi2 := n1*m1 + nw>>32 + nw1>>32
 				lo2 := nk * m
-				lo2, c = bits.Add64(lo2, lo, 0)
-				hi2 += c
-				ts[7], c = bits.Add64(lo2, cM, 0)
-				cM = hi2 + c
+				lo2 += lo
+				if lo2 < lo {
+					hi2++
+				}
+				lo2 += cM
+				if lo2 < cM {
+					hi2++
+				}
+				ts[7], cM = lo2, hi2
 			}
 		}
 		// The top: t[s] (0 or 1) plus both carries fits in 65 bits.
-		var top uint64
-		t[s-1], top = bits.Add64(t[s], cA, 0)
-		t[s-1], c = bits.Add64(t[s-1], cM, 0)
-		t[s] = top + c
+		top := t[s] + cA
+		hi := uint64(0)
+		if top < cA {
+			hi = 1
+		}
+		top += cM
+		if top < cM {
+			hi++
+		}
+		t[s-1], t[s] = top, hi
 	}
 }
