@@ -147,9 +147,9 @@ func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtve
 		provider: prov,
 		keyID:    keyID,
 		scopes:   detached(tok.Scopes(prov.cfg.ScopeClaims)),
-	}
-	if prov.hasKey(keyID) {
-		e.keys = prov.keys // the set keyID was found in (see verifiedToken.keys)
+		// The set keyID was just found in: verifySignature's last VerifySignature used
+		// prov.keys, and nothing since replaced them (see verifiedToken.keys).
+		keys: prov.keys,
 	}
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
