@@ -47,8 +47,8 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		s.prov = e.provider
 		return s.refuse(tokenReason(e.rejection))
 	}
-	tok, err := jwtverify.Parse(s.token.value, p.tokenLimits)
-	if err != nil {
+	tok := &p.parsed
+	if err := jwtverify.ParseInto(tok, s.token.value, p.tokenLimits); err != nil {
 		return s.refuse(tokenReason(err))
 	}
 	iss, _ := tok.Issuer()

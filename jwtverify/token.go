@@ -152,16 +152,35 @@ type Token struct {
 // refused, not only duplicates of registered claims.
 func Parse(raw string, lim Limits) (*Token, error) {
 	t := new(Token)
-	if err := t.parseJWS(raw, lim); err != nil {
+	if err := t.parse(raw, lim); err != nil {
 		return nil, err
+	}
+	return t, nil
+}
+
+// ParseInto is Parse into t, which it overwrites: for a caller that parses one token at a
+// time, such as a proxy worker, and would otherwise allocate a Token per token. A Token is
+// ~2 KiB of pointers (most of it memberBuf); in wasm that allocation, and the garbage
+// collection it brings, cost a new token more than parsing its header (issue 19). Values
+// read from t before stay valid: they are views of the JSON text gjson copied, never of t.
+// After an error t holds nothing usable.
+func ParseInto(t *Token, raw string, lim Limits) error {
+	*t = Token{}
+	return t.parse(raw, lim)
+}
+
+// parse fills the zero Token t.
+func (t *Token) parse(raw string, lim Limits) error {
+	if err := t.parseJWS(raw, lim); err != nil {
+		return err
 	}
 	claims, err := jsonObject(t.payload)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	members, dup := strictjson.Members(t.memberBuf[:0], claims)
 	if dup != "" {
-		return nil, ErrDuplicateMember
+		return ErrDuplicateMember
 	}
 	t.claims = members
 	for _, m := range members {
@@ -180,7 +199,7 @@ func Parse(raw string, lim Limits) (*Token, error) {
 			t.sub = m.Value
 		}
 	}
-	return t, nil
+	return nil
 }
 
 // Alg is the header's alg (not yet checked against an allow-list).
