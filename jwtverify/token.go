@@ -66,18 +66,27 @@ func (t *Token) parseJWS(raw string, lim Limits) error {
 	if h64 == "" || s64 == "" || strings.IndexByte(s64, '.') >= 0 {
 		return ErrMalformed
 	}
-	header, err := b64url.DecodeString(h64)
+	// The three segments decode into one buffer (len(raw)·3/4 bytes hold them), which
+	// ParseInto reuses; what outlives the parse is copied out of it (gjson copies each JSON
+	// document it parses).
+	buf := t.buf[:0]
+	if cap(buf) < len(raw)/4*3+3 {
+		buf = make([]byte, 0, len(raw)/4*3+3)
+	}
+	t.buf = buf
+	header, err := appendBase64URL(buf, h64)
 	if err != nil {
 		return ErrBadBase64
 	}
-	payload, err := b64url.DecodeString(p64)
+	payload, err := appendBase64URL(header[len(header):], p64)
 	if err != nil {
 		return ErrBadBase64
 	}
-	sig, err := b64url.DecodeString(s64)
+	sig, err := appendBase64URL(payload[len(payload):], s64)
 	if err != nil {
 		return ErrBadBase64
 	}
+	header, payload = header[:len(header):len(header)], payload[:len(payload):len(payload)]
 	h, err := jsonObject(header)
 	if err != nil {
 		return err
@@ -144,6 +153,9 @@ type Token struct {
 	// memberBuf holds the header's members during parseJWS, then the claims of a typical
 	// token (up to 16 members) without another allocation.
 	memberBuf [16]strictjson.Member
+	// buf holds the decoded segments (header, payload and signature are views of it); it is
+	// the one field ParseInto keeps.
+	buf []byte
 }
 
 // Parse parses a compact JWS JWT. The payload must be a JSON object without duplicate
@@ -159,13 +171,13 @@ func Parse(raw string, lim Limits) (*Token, error) {
 }
 
 // ParseInto is Parse into t, which it overwrites: for a caller that parses one token at a
-// time, such as a proxy worker, and would otherwise allocate a Token per token. A Token is
-// ~2 KiB of pointers (most of it memberBuf); in wasm that allocation, and the garbage
-// collection it brings, cost a new token more than parsing its header (issue 19). Values
-// read from t before stay valid: they are views of the JSON text gjson copied, never of t.
-// After an error t holds nothing usable.
+// time, such as a proxy worker, and would otherwise allocate a Token and a buffer for its
+// decoded segments per token. A Token is ~2 KiB of pointers (most of it memberBuf); in wasm
+// that allocation, and the garbage collection it brings, cost a new token more than parsing
+// its header (issue 19). Values read from t before stay valid: they are views of the JSON
+// text gjson copied, never of t. After an error t holds nothing usable.
 func ParseInto(t *Token, raw string, lim Limits) error {
-	*t = Token{}
+	*t = Token{buf: t.buf}
 	return t.parse(raw, lim)
 }
 
