@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +15,7 @@ import (
 // bytes, go through the same VM; when the keys arrive the held request is verified with
 // its own token and its own sub reaches the upstream.
 func TestRegressionHeldTokenOutlivesTheHeaderBuffer(t *testing.T) {
-	idp := newTestIdP(t, e2eKeys.RSA)
-	slow := idp.srv.Config.Handler
-	idp.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(300 * time.Millisecond)
-		slow.ServeHTTP(w, r)
-	})
+	idp := newSlowTestIdP(t, 300*time.Millisecond, e2eKeys.RSA)
 	e := newProxyEnv(t, suiteProfile(t), 1, idp, e2eConfig(""))
 	tok := tokenFor(t, e2eKeys.RSA, map[string]any{"sub": "held-client"})
 	held := make(chan *envoyhost.Response, 1)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jwtguard/jwtguard/internal/mint"
 )
@@ -41,6 +42,18 @@ func newTestIdP(t *testing.T, keys ...*mint.Key) *testIdP {
 		w.Write(jwks)
 	}))
 	t.Cleanup(idp.srv.Close)
+	return idp
+}
+
+// newSlowTestIdP is newTestIdP answering every request after delay: long enough for a test
+// to act while a fetch is in flight.
+func newSlowTestIdP(t *testing.T, delay time.Duration, keys ...*mint.Key) *testIdP {
+	idp := newTestIdP(t, keys...)
+	serve := idp.srv.Config.Handler
+	idp.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(delay)
+		serve.ServeHTTP(w, r)
+	})
 	return idp
 }
 

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -238,12 +237,7 @@ func TestInvalidConfigurationRefused(t *testing.T) {
 // client goes away before the IdP answers. The answer still installs the keys (it is run in
 // the root context), so a second request held meanwhile is served from that one fetch.
 func TestFetchOutlivesTheRequestThatStartedIt(t *testing.T) {
-	idp := newTestIdP(t, e2eKeys.RSA)
-	slow := idp.srv.Config.Handler
-	idp.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(300 * time.Millisecond)
-		slow.ServeHTTP(w, r)
-	})
+	idp := newSlowTestIdP(t, 300*time.Millisecond, e2eKeys.RSA)
 	e := newProxyEnv(t, suiteProfile(t), 1, idp, e2eConfig(""))
 	tok := tokenFor(t, e2eKeys.RSA, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
