@@ -29,3 +29,27 @@ func TestHeapLiveBytesFollowsTheHeap(t *testing.T) {
 		t.Errorf("after freeing 16 MiB: %d bytes, want well below %d", after, with)
 	}
 }
+
+// TestRegressionHeapGaugeZeroBeforeFirstCollection: a VM that had not collected yet reported
+// 0 (the runtime's live figure before any collection), and TestSoakShort's 20 000 requests
+// no longer brought a collection once a new token stopped allocating a Token. Before the
+// first collection the heap's objects stand in; after it, the live figure, even if smaller.
+func TestRegressionHeapGaugeZeroBeforeFirstCollection(t *testing.T) {
+	cases := []struct {
+		name                  string
+		live, cycles, objects uint64
+		want                  uint64
+	}{
+		{"no collection yet", 0, 0, 3 << 20, 3 << 20},
+		{"after one", 1 << 20, 1, 3 << 20, 1 << 20},
+		{"after many, live larger than objects now", 5 << 20, 40, 4 << 20, 5 << 20},
+	}
+	for _, c := range cases {
+		if got := heapFigure(c.live, c.cycles, c.objects); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	if _, ok := HeapLiveBytes(); !ok {
+		t.Fatal("the runtime lacks one of the three metrics")
+	}
+}
