@@ -66,27 +66,10 @@ func (t *Token) parseJWS(raw string, lim Limits) error {
 	if h64 == "" || s64 == "" || strings.IndexByte(s64, '.') >= 0 {
 		return ErrMalformed
 	}
-	// The three segments decode into one buffer (len(raw)·3/4 bytes hold them), which
-	// ParseInto reuses; what outlives the parse is copied out of it (gjson copies each JSON
-	// document it parses).
-	buf := t.buf[:0]
-	if cap(buf) < len(raw)/4*3+3 {
-		buf = make([]byte, 0, len(raw)/4*3+3)
-	}
-	t.buf = buf
-	header, err := appendBase64URL(buf, h64)
+	header, payload, sig, err := t.decodeSegments(len(raw), h64, p64, s64)
 	if err != nil {
-		return ErrBadBase64
+		return err
 	}
-	payload, err := appendBase64URL(header[len(header):], p64)
-	if err != nil {
-		return ErrBadBase64
-	}
-	sig, err := appendBase64URL(payload[len(payload):], s64)
-	if err != nil {
-		return ErrBadBase64
-	}
-	header, payload = header[:len(header):len(header)], payload[:len(payload):len(payload)]
 	h, err := jsonObject(header)
 	if err != nil {
 		return err
@@ -126,6 +109,27 @@ func (t *Token) parseJWS(raw string, lim Limits) error {
 		return ErrAlgNotAllowed
 	}
 	return nil
+}
+
+// decodeSegments decodes the three segments of a token of n bytes into one buffer (n·3/4
+// bytes hold them), which ParseInto reuses; what outlives the parse is copied out of it
+// (gjson copies each JSON document it parses).
+func (t *Token) decodeSegments(n int, h64, p64, s64 string) (header, payload, sig []byte, err error) {
+	buf := t.buf[:0]
+	if cap(buf) < n/4*3+3 {
+		buf = make([]byte, 0, n/4*3+3)
+	}
+	t.buf = buf
+	if header, err = appendBase64URL(buf, h64); err != nil {
+		return nil, nil, nil, ErrBadBase64
+	}
+	if payload, err = appendBase64URL(header[len(header):], p64); err != nil {
+		return nil, nil, nil, ErrBadBase64
+	}
+	if sig, err = appendBase64URL(payload[len(payload):], s64); err != nil {
+		return nil, nil, nil, ErrBadBase64
+	}
+	return header[:len(header):len(header)], payload[:len(payload):len(payload)], sig, nil
 }
 
 // jsonObject checks that doc is a JSON object that jwtguard will read (strictjson.Problem:
