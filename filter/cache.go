@@ -162,11 +162,14 @@ func (c *tokenCache) refHashed(token string, hash uint64) cacheRef {
 
 // put stores the verification of token. The token is copied: the caller's string is a
 // view into the request's header block, which the entry must not keep alive.
-func (c *tokenCache) put(token string, e verifiedToken) {
+func (c *tokenCache) put(token string, e verifiedToken) { c.putHashed(token, c.hash(token), e) }
+
+// putHashed is put for a token whose hash is known (the request's lookup, cacheRef.hash), so
+// that a new token's ~800 bytes are not hashed a second time.
+func (c *tokenCache) putHashed(token string, h uint64, e verifiedToken) {
 	if c.capacity == 0 {
 		return
 	}
-	h := c.hash(token)
 	if i, ok := c.index[h]; ok {
 		if sameText(c.ring[i].token, token) {
 			c.ring[i].entry = e

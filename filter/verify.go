@@ -76,7 +76,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		}
 		e.revGeneration, e.revIDs = prov.rev.generation, detachedIDs(ids)
 	}
-	p.cache.put(s.token.value, e)
+	p.cache.putHashed(s.token.value, s.token.ref.hash, e) // ref: looked up at the top
 	return s.admit(&e, path)
 }
 

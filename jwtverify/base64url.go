@@ -1,5 +1,7 @@
 package jwtverify
 
+import "slices"
+
 // A compact JWS is three base64url segments (RFC 7515 §7.1), and a new token's three are
 // decoded on the request path. encoding/base64 decodes them at ~5 ns a character in wasm
 // (where it has no assembly); the loop below, one table lookup per character and four
@@ -38,11 +40,7 @@ func appendBase64URL(dst []byte, s string) ([]byte, error) {
 	case 3:
 		size += 2
 	}
-	if cap(dst)-start < size {
-		grown := make([]byte, start, start+size)
-		copy(grown, dst)
-		dst = grown
-	}
+	dst = slices.Grow(dst, size)
 	out := dst[start : start+size]
 	o := 0
 	for i := 0; i+4 <= n; i += 4 {

@@ -121,8 +121,10 @@ func strictOnly(raw string, ks *KeySet) bool {
 	}
 	h := algInfo[alg].hash
 	k := ks.byKid[tok.kid][0]
-	auto := rsa.VerifyPSS(stdRSA(k), h, digest(h, tok.signingInput), tok.signature, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
-	return auto == nil && !verifyRSAKey(alg, k, digest(h, tok.signingInput), tok.signature)
+	var d [64]byte
+	dg := digestInto(&d, h, tok.signingInput)
+	auto := rsa.VerifyPSS(stdRSA(k), h, dg, tok.signature, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
+	return auto == nil && !verifyRSAKey(alg, k, dg, tok.signature)
 }
 
 // mutate changes one thing: a character of a segment, a segment swapped for another

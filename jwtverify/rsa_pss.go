@@ -56,11 +56,13 @@ func (m *rsaModulus) verifyPSS(hash crypto.Hash, digest, sig []byte) bool {
 	if db[ps] != 1 {
 		return false
 	}
+	// M' = 0x00·8 ‖ digest ‖ salt, written as one copy: a slice passed to the hash's Write
+	// (an interface call) escapes, and digest is the caller's array (verify.go's digest),
+	// which would then be allocated on the heap for every algorithm, not only PSS.
+	mp := make([]byte, 8, 8+hLen+sLen)
+	mp = append(append(mp, digest...), db[len(db)-sLen:]...)
 	hh := hash.New()
-	var zeros [8]byte
-	hh.Write(zeros[:])
-	hh.Write(digest)
-	hh.Write(db[len(db)-sLen:])
+	hh.Write(mp)
 	return subtle.ConstantTimeCompare(hh.Sum(nil), h) == 1 // step 14
 }
 

@@ -67,27 +67,30 @@ func verifySignature(alg Algorithm, key *Key, input string, sig []byte) bool {
 	if !key.fits(alg) {
 		return false
 	}
+	var d [sha512.Size]byte // the digest, on the stack: no allocation per verification
 	switch info := algInfo[alg]; info.family {
 	case familyRSA:
-		return verifyRSAKey(alg, key, digest(info.hash, input), sig)
+		return verifyRSAKey(alg, key, digestInto(&d, info.hash, input), sig)
 	case familyECDSA:
-		return verifyECDSAKey(key, digest(info.hash, input), sig)
+		return verifyECDSAKey(key, digestInto(&d, info.hash, input), sig)
 	case familyEdDSA:
 		return verifyEdDSA(key.ed, input, sig)
 	}
 	return false
 }
 
-// digest hashes the signing input with the algorithm's hash (RFC 7518 §3.1).
-func digest(h crypto.Hash, input string) []byte {
+// digestInto hashes the signing input with the algorithm's hash (RFC 7518 §3.1) into d and
+// returns the digest's part of it: a digest returned as a slice of the function's own array
+// would be allocated on the heap on every verification.
+func digestInto(d *[sha512.Size]byte, h crypto.Hash, input string) []byte {
 	switch h {
 	case crypto.SHA384:
-		d := sha512.Sum384([]byte(input))
-		return d[:]
+		*(*[sha512.Size384]byte)(d[:]) = sha512.Sum384([]byte(input))
+		return d[:sha512.Size384]
 	case crypto.SHA512:
-		d := sha512.Sum512([]byte(input))
+		*d = sha512.Sum512([]byte(input))
 		return d[:]
 	}
-	d := sha256.Sum256([]byte(input))
-	return d[:]
+	*(*[sha256.Size]byte)(d[:]) = sha256.Sum256([]byte(input))
+	return d[:sha256.Size]
 }
