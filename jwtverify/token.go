@@ -70,13 +70,9 @@ func (t *Token) parseJWS(raw string, lim Limits) error {
 	if err != nil {
 		return err
 	}
-	h, err := jsonObject(header)
+	members, err := jsonMembers(t.memberBuf[:0], header)
 	if err != nil {
 		return err
-	}
-	members, dup := strictjson.Members(t.memberBuf[:0], h)
-	if dup != "" {
-		return ErrDuplicateMember
 	}
 	t.jws = jws{signingInput: raw[:second], payload: payload, signature: sig}
 	for _, m := range members {
@@ -132,17 +128,19 @@ func (t *Token) decodeSegments(n int, h64, p64, s64 string) (header, payload, si
 	return header[:len(header):len(header)], payload[:len(payload):len(payload)], sig, nil
 }
 
-// jsonObject checks that doc is a JSON object that jwtguard will read (strictjson.Problem:
-// a token whose JSON one parser would read differently from another is refused).
-func jsonObject(doc []byte) (gjson.Result, error) {
-	if strictjson.Problem(doc) != "" {
-		return gjson.Result{}, ErrBadJSON
+// jsonMembers appends the members of doc, which must be a JSON object that jwtguard will
+// read (strictjson's rules: a token whose JSON one parser would read differently from
+// another is refused), to dst. The members are views of a copy of doc, never of doc, which
+// is the Token's reused buffer.
+func jsonMembers(dst []strictjson.Member, doc []byte) ([]strictjson.Member, error) {
+	members, dup, ok := strictjson.Object(dst, string(doc))
+	switch {
+	case !ok:
+		return nil, ErrBadJSON
+	case dup != "":
+		return nil, ErrDuplicateMember
 	}
-	o := gjson.ParseBytes(doc)
-	if !o.IsObject() {
-		return gjson.Result{}, ErrBadJSON
-	}
-	return o, nil
+	return members, nil
 }
 
 // Token is a parsed JWT (RFC 7519): a JWS whose payload is a JSON object of claims. Parse
@@ -190,13 +188,9 @@ func (t *Token) parse(raw string, lim Limits) error {
 	if err := t.parseJWS(raw, lim); err != nil {
 		return err
 	}
-	claims, err := jsonObject(t.payload)
+	members, err := jsonMembers(t.memberBuf[:0], t.payload)
 	if err != nil {
 		return err
-	}
-	members, dup := strictjson.Members(t.memberBuf[:0], claims)
-	if dup != "" {
-		return ErrDuplicateMember
 	}
 	t.claims = members
 	for _, m := range members {
