@@ -143,10 +143,11 @@ func permanentRejection(err error) bool {
 
 // verified is the cache entry of a token that passed every check.
 func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtverify.KeyID) verifiedToken {
+	var scopes [16]string // the token's scopes are views of its payload until detached
 	e := verifiedToken{
 		provider: prov,
 		keyID:    keyID,
-		scopes:   detached(tok.Scopes(prov.cfg.ScopeClaims)),
+		scopes:   detached(tok.AppendScopes(scopes[:0], prov.cfg.ScopeClaims)),
 		// The set keyID was just found in: verifySignature's last VerifySignature used
 		// prov.keys, and nothing since replaced them (see verifiedToken.keys).
 		keys: prov.keys,

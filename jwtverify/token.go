@@ -70,7 +70,10 @@ func (t *Token) parseJWS(raw string, lim Limits) error {
 	if err != nil {
 		return err
 	}
-	members, err := jsonMembers(t.memberBuf[:0], header)
+	// One copy of the header and payload (adjacent in t.buf) serves both: the members read
+	// from them are views of it, which outlive t.buf's reuse.
+	t.json = string(t.buf[:len(header)+len(payload)])
+	members, err := jsonMembers(t.memberBuf[:0], t.json[:len(header)])
 	if err != nil {
 		return err
 	}
@@ -130,10 +133,9 @@ func (t *Token) decodeSegments(n int, h64, p64, s64 string) (header, payload, si
 
 // jsonMembers appends the members of doc, which must be a JSON object that jwtguard will
 // read (strictjson's rules: a token whose JSON one parser would read differently from
-// another is refused), to dst. The members are views of a copy of doc, never of doc, which
-// is the Token's reused buffer.
-func jsonMembers(dst []strictjson.Member, doc []byte) ([]strictjson.Member, error) {
-	members, dup, ok := strictjson.Object(dst, string(doc))
+// another is refused), to dst.
+func jsonMembers(dst []strictjson.Member, doc string) ([]strictjson.Member, error) {
+	members, dup, ok := strictjson.Object(dst, doc)
 	switch {
 	case !ok:
 		return nil, ErrBadJSON
@@ -158,6 +160,8 @@ type Token struct {
 	// buf holds the decoded segments (header, payload and signature are views of it); it is
 	// the one field ParseInto keeps.
 	buf []byte
+	// json is a copy of the decoded header and payload, which every member is a view of.
+	json string
 }
 
 // Parse parses a compact JWS JWT. The payload must be a JSON object without duplicate
@@ -188,7 +192,7 @@ func (t *Token) parse(raw string, lim Limits) error {
 	if err := t.parseJWS(raw, lim); err != nil {
 		return err
 	}
-	members, err := jsonMembers(t.memberBuf[:0], t.payload)
+	members, err := jsonMembers(t.memberBuf[:0], t.json[len(t.json)-len(t.payload):])
 	if err != nil {
 		return err
 	}
@@ -233,19 +237,12 @@ func (t *Token) Issuer() (string, bool) {
 // a string claim is space-delimited (RFC 8693 §4.2 "scope"); an array claim holds one scope
 // per string element ("scp" as Azure AD and Okta send it, Keycloak's realm_access.roles).
 // Other types, and ambiguous paths, grant nothing.
-func (t *Token) Scopes(paths []ClaimPath) []string {
-	var out []string
-	add := func(s string) {
-		if s == "" {
-			return
-		}
-		for _, x := range out {
-			if x == s {
-				return
-			}
-		}
-		out = append(out, s)
-	}
+func (t *Token) Scopes(paths []ClaimPath) []string { return t.AppendScopes(nil, paths) }
+
+// AppendScopes is Scopes appending to dst: a caller that copies the scopes out anyway (a
+// cache entry) passes a stack array and the token's scopes cost no allocation.
+func (t *Token) AppendScopes(dst []string, paths []ClaimPath) []string {
+	start := len(dst)
 	for _, p := range paths {
 		v, found := t.Claim(p)
 		if found != ClaimFound {
@@ -253,17 +250,30 @@ func (t *Token) Scopes(paths []ClaimPath) []string {
 		}
 		switch {
 		case v.Type == gjson.String:
-			for _, s := range strings.Fields(v.Str) {
-				add(s)
+			for s := range strings.FieldsSeq(v.Str) {
+				dst = appendScope(dst, start, s)
 			}
 		case v.IsArray():
 			v.ForEach(func(_, e gjson.Result) bool {
 				if e.Type == gjson.String && !strings.ContainsAny(e.Str, " \t\r\n") {
-					add(e.Str)
+					dst = appendScope(dst, start, e.Str)
 				}
 				return true
 			})
 		}
 	}
-	return out
+	return dst
+}
+
+// appendScope appends s to dst unless it is empty or already in dst[start:].
+func appendScope(dst []string, start int, s string) []string {
+	if s == "" {
+		return dst
+	}
+	for _, x := range dst[start:] {
+		if x == s {
+			return dst
+		}
+	}
+	return append(dst, s)
 }

@@ -91,6 +91,6 @@ func digestInto(d *[sha512.Size]byte, h crypto.Hash, input string) []byte {
 		*d = sha512.Sum512([]byte(input))
 		return d[:]
 	}
-	*(*[sha256.Size]byte)(d[:]) = sha256.Sum256([]byte(input))
+	*(*[sha256.Size]byte)(d[:]) = sum256(input)
 	return d[:sha256.Size]
 }
