@@ -27,19 +27,19 @@ func Object(dst []Member, doc string) (members []Member, dup string, ok bool) {
 	if i = skipSpace(doc, i+1); i < len(doc) && doc[i] == '}' {
 		return dst, "", skipSpace(doc, i+1) == len(doc)
 	}
-	var seen map[string]struct{}
+	var names memberNames
 	for {
-		name, v, end, good := member(doc, i)
+		dst = append(dst, Member{})
+		m := &dst[len(dst)-1]
+		end, good := readMember(m, doc, i)
 		if !good {
-			return dst, "", false
+			return dst[:len(dst)-1], "", false
 		}
-		if dup == "" {
-			if isDuplicate(dst[start:], seen, name) {
-				dup = name
-			} else {
-				dst = append(dst, Member{Name: name, Value: v})
-				seen = growSeen(dst[start:], seen, name)
+		if dup != "" || names.seen(dst[start:len(dst)-1], m.Name) {
+			if dup == "" {
+				dup = m.Name
 			}
+			dst = dst[:len(dst)-1]
 		}
 		i = skipSpace(doc, end)
 		if i >= len(doc) {
@@ -59,89 +59,102 @@ func Object(dst []Member, doc string) (members []Member, dup string, ok bool) {
 	}
 }
 
-// isDuplicate looks name up among the members read so far: a linear scan for the handful a
-// token has, the map once there are more (see Members).
-func isDuplicate(read []Member, seen map[string]struct{}, name string) bool {
-	if seen != nil {
-		_, ok := seen[name]
-		return ok
+// memberNames finds duplicate names (see Members): for the handful of members a token has,
+// a scan of cheap keys (length, first and last byte) that compares names only when their
+// keys match; a map once there are more than 16.
+type memberNames struct {
+	keys   [16]uint32
+	byName map[string]struct{}
+}
+
+// seen reports whether name is among read (the members before it), and remembers it.
+func (n *memberNames) seen(read []Member, name string) bool {
+	if n.byName != nil {
+		if _, ok := n.byName[name]; ok {
+			return true
+		}
+		n.byName[name] = struct{}{}
+		return false
 	}
-	for _, m := range read {
-		if m.Name == name {
+	k := nameKey(name)
+	for j, key := range n.keys[:len(read)] {
+		if key == k && read[j].Name == name {
 			return true
 		}
 	}
+	if len(read) < len(n.keys) {
+		n.keys[len(read)] = k
+		return false
+	}
+	n.byName = make(map[string]struct{}, 2*len(read)+2)
+	for _, m := range read {
+		n.byName[m.Name] = struct{}{}
+	}
+	n.byName[name] = struct{}{}
 	return false
 }
 
-// growSeen keeps the map of names once a document has more than 16 members.
-func growSeen(read []Member, seen map[string]struct{}, name string) map[string]struct{} {
-	switch {
-	case seen != nil:
-		seen[name] = struct{}{}
-	case len(read) > 16:
-		seen = make(map[string]struct{}, 2*len(read))
-		for _, m := range read {
-			seen[m.Name] = struct{}{}
-		}
+func nameKey(name string) uint32 {
+	if name == "" {
+		return 0
 	}
-	return seen
+	return uint32(len(name))<<16 | uint32(name[0])<<8 | uint32(name[len(name)-1])
 }
 
-// member reads `"name" : value` at doc[i] and returns where it ends.
-func member(doc string, i int) (name string, v gjson.Result, end int, ok bool) {
+// readMember reads `"name" : value` at doc[i] into m and returns where it ends.
+func readMember(m *Member, doc string, i int) (end int, ok bool) {
 	if i >= len(doc) || doc[i] != '"' {
-		return "", v, 0, false
+		return 0, false
 	}
 	kEnd, esc, ok := scanString(doc, i)
 	if !ok {
-		return "", v, 0, false
+		return 0, false
 	}
-	name = doc[i+1 : kEnd-1]
+	m.Name = doc[i+1 : kEnd-1]
 	if esc {
-		name = gjson.Parse(doc[i:kEnd]).Str
+		m.Name = gjson.Parse(doc[i:kEnd]).Str
 	}
 	j := skipSpace(doc, kEnd)
 	if j >= len(doc) || doc[j] != ':' {
-		return "", v, 0, false
+		return 0, false
 	}
 	j = skipSpace(doc, j+1)
+	v := &m.Value
 	if j < len(doc) && doc[j] == '"' {
-		end, esc, ok = scanString(doc, j)
-		if !ok {
-			return "", v, 0, false
+		if end, esc, ok = scanString(doc, j); !ok {
+			return 0, false
 		}
-		return name, stringResult(doc[j:end], esc), end, true
+		v.Type, v.Raw = gjson.String, doc[j:end]
+		if esc {
+			v.Str = gjson.Parse(v.Raw).Str
+		} else {
+			v.Str = doc[j+1 : end-1]
+		}
+		return end, true
 	}
-	end, ok = skipValue(doc, j, 2)
-	if !ok {
-		return "", v, 0, false
+	if end, ok = skipValue(doc, j, 2); !ok {
+		return 0, false
 	}
-	return name, result(doc[j:end]), end, true
+	setResult(v, doc[j:end])
+	return end, true
 }
 
-// stringResult is the gjson value of the string raw (quotes included).
-func stringResult(raw string, esc bool) gjson.Result {
-	if esc {
-		return gjson.Result{Type: gjson.String, Raw: raw, Str: gjson.Parse(raw).Str}
+// setResult sets v (zero) to the gjson value of raw, a value other than a string that
+// skipValue accepted, as gjson's parseAny builds it; only a non-integer number needs strconv.
+func setResult(v *gjson.Result, raw string) {
+	v.Raw = raw
+	switch raw[0] {
+	case '{', '[':
+		v.Type = gjson.JSON
+	case 't':
+		v.Type = gjson.True
+	case 'f':
+		v.Type = gjson.False
+	case 'n':
+		v.Type = gjson.Null
+	default:
+		v.Type, v.Num = gjson.Number, number(raw)
 	}
-	return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
-}
-
-// result is the gjson value of raw, a value other than a string that skipValue accepted,
-// built as gjson's parseAny builds it; only a non-integer number needs strconv.
-func result(raw string) gjson.Result {
-	switch c := raw[0]; {
-	case c == '{' || c == '[':
-		return gjson.Result{Type: gjson.JSON, Raw: raw}
-	case c == 't':
-		return gjson.Result{Type: gjson.True, Raw: raw}
-	case c == 'f':
-		return gjson.Result{Type: gjson.False, Raw: raw}
-	case c == 'n':
-		return gjson.Result{Type: gjson.Null, Raw: raw}
-	}
-	return gjson.Result{Type: gjson.Number, Raw: raw, Num: number(raw)}
 }
 
 // number is strconv.ParseFloat's value of a JSON number (gjson ignores its error, so an
