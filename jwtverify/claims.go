@@ -2,7 +2,6 @@ package jwtverify
 
 import (
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -25,12 +24,15 @@ const maxNumericDate = 253402300799
 // numericDate reads an RFC 7519 NumericDate: a JSON number (never a string), non-negative,
 // finite and not beyond year 9999. Fractional seconds are allowed, as §2 permits; they are
 // truncated to whole seconds, which only ever shortens a token's validity by under a second.
+// It reads the value gjson (or strictjson.Object, which matches it) already parsed: v.Num is
+// strconv.ParseFloat of the number's JSON text, ±Inf when it overflows (refused by the range
+// check, as ParseFloat's range error was), never NaN (JSON has no such number).
 func numericDate(v gjson.Result) (int64, bool) {
 	if v.Type != gjson.Number {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(v.Raw, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > maxNumericDate {
+	f := v.Num
+	if math.IsNaN(f) || f < 0 || f > maxNumericDate {
 		return 0, false
 	}
 	return int64(f), true
