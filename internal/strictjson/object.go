@@ -41,21 +41,14 @@ func Object(dst []Member, doc string) (members []Member, dup string, ok bool) {
 			}
 			dst = dst[:len(dst)-1]
 		}
-		i = skipSpace(doc, end)
-		if i >= len(doc) {
+		next, more, good := separator(doc, end, '}')
+		switch {
+		case !good || !more && skipSpace(doc, next) != len(doc):
 			return dst, "", false
-		}
-		switch doc[i] {
-		case ',':
-			i = skipSpace(doc, i+1)
-			continue
-		case '}':
-			if skipSpace(doc, i+1) != len(doc) {
-				return dst, "", false
-			}
+		case !more:
 			return dst, dup, true
 		}
-		return dst, "", false
+		i = next
 	}
 }
 
@@ -230,17 +223,10 @@ func skipObject(doc string, i, depth int) (int, bool) {
 		if i, ok = skipValue(doc, skipSpace(doc, i+1), depth+1); !ok {
 			return i, false
 		}
-		if i = skipSpace(doc, i); i >= len(doc) {
-			return i, false
+		var more bool
+		if i, more, ok = separator(doc, i, '}'); !ok || !more {
+			return i, ok
 		}
-		switch doc[i] {
-		case ',':
-			i = skipSpace(doc, i+1)
-			continue
-		case '}':
-			return i + 1, true
-		}
-		return i, false
 	}
 }
 
@@ -253,22 +239,29 @@ func skipArray(doc string, i, depth int) (int, bool) {
 		return i + 1, true
 	}
 	for {
-		var ok bool
+		var ok, more bool
 		if i, ok = skipValue(doc, i, depth+1); !ok {
 			return i, false
 		}
-		if i = skipSpace(doc, i); i >= len(doc) {
-			return i, false
+		if i, more, ok = separator(doc, i, ']'); !ok || !more {
+			return i, ok
 		}
-		switch doc[i] {
-		case ',':
-			i = skipSpace(doc, i+1)
-			continue
-		case ']':
-			return i + 1, true
-		}
-		return i, false
 	}
+}
+
+// separator reads what follows a member or element that ends at doc[i]: a comma (more: next
+// is where the following one starts) or closer (next is just past it).
+func separator(doc string, i int, closer byte) (next int, more, ok bool) {
+	if i = skipSpace(doc, i); i >= len(doc) {
+		return i, false, false
+	}
+	switch doc[i] {
+	case ',':
+		return skipSpace(doc, i+1), true, true
+	case closer:
+		return i + 1, false, true
+	}
+	return i, false, false
 }
 
 // scanString checks the string whose quote is doc[i] (RFC 8259 §7: no control characters,
