@@ -61,7 +61,7 @@ func (r *reader) object(v gjson.Result, path string, allowed []string) bool {
 		r.fail(path, "must be an object, got "+typeName(v))
 		return false
 	}
-	if dup := strictjson.DuplicateMember(v); dup != "" {
+	if dup, found := strictjson.DuplicateMember(v); found {
 		r.fail(join(path, dup), "appears more than once")
 	}
 	v.ForEach(func(key, _ gjson.Result) bool {
@@ -128,7 +128,7 @@ func (r *reader) mapObject(v gjson.Result, path string) bool {
 		r.fail(path, "must be an object, got "+typeName(v))
 		return false
 	}
-	if dup := strictjson.DuplicateMember(v); dup != "" {
+	if dup, found := strictjson.DuplicateMember(v); found {
 		r.fail(join(path, dup), "appears more than once")
 	}
 	return true

@@ -104,7 +104,7 @@ func ParseJWKS(doc []byte) (*KeySet, error) {
 	if !root.IsObject() {
 		return nil, withDetail(reasonBadJWKS, "not a JSON object")
 	}
-	if dup := strictjson.DuplicateMember(root); dup != "" {
+	if dup, found := strictjson.DuplicateMember(root); found {
 		return nil, withDetail(reasonBadJWKS, "member "+strconv.Quote(dup)+" appears twice")
 	}
 	list := root.Get("keys")
@@ -147,7 +147,7 @@ func parseJWK(jwk gjson.Result) (*Key, string) {
 	if !jwk.IsObject() {
 		return nil, "not a JSON object"
 	}
-	if dup := strictjson.DuplicateMember(jwk); dup != "" {
+	if dup, found := strictjson.DuplicateMember(jwk); found {
 		return nil, "member " + strconv.Quote(dup) + " appears twice"
 	}
 	k := &Key{}

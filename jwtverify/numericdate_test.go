@@ -35,7 +35,7 @@ func TestNumericDateMatchesParseFloat(t *testing.T) {
 		"99999999999999999999", "0.0000000000000000000001e22", `"1767225600"`, "true", "null",
 	} {
 		doc := `{"exp":` + text + `}`
-		members, _, ok := strictjson.Object(nil, doc)
+		members, _, _, ok := strictjson.Object(nil, doc)
 		if !ok {
 			t.Fatalf("%s: not read", doc)
 		}

@@ -139,8 +139,8 @@ func ParseRevocations(doc []byte, lim RevocationLimits) (*RevocationList, error)
 	if !root.IsObject() {
 		return nil, badList("the document is not a JSON object")
 	}
-	members, dup := strictjson.Members(nil, root)
-	if dup != "" {
+	members, dup, found := strictjson.Members(nil, root)
+	if found {
 		return nil, badList("member " + strconv.Quote(dup) + " appears twice")
 	}
 	p := revParser{lim: lim}
@@ -278,8 +278,9 @@ func (p *revParser) fields(at entryPath, e gjson.Result, names []string, values 
 		return badList(at.String() + " must be an object")
 	}
 	var dup string
-	p.buf, dup = strictjson.Members(p.buf[:0], e)
-	if dup != "" {
+	var twice bool
+	p.buf, dup, twice = strictjson.Members(p.buf[:0], e)
+	if twice {
 		return badList(at.String() + ": member " + strconv.Quote(truncated(dup)) + " appears twice")
 	}
 	found := 0

@@ -135,11 +135,11 @@ func (t *Token) decodeSegments(n int, h64, p64, s64 string) (header, payload, si
 // read (strictjson's rules: a token whose JSON one parser would read differently from
 // another is refused), to dst.
 func jsonMembers(dst []strictjson.Member, doc string) ([]strictjson.Member, error) {
-	members, dup, ok := strictjson.Object(dst, doc)
+	members, _, dup, ok := strictjson.Object(dst, doc)
 	switch {
 	case !ok:
 		return nil, ErrBadJSON
-	case dup != "":
+	case dup:
 		return nil, ErrDuplicateMember
 	}
 	return members, nil

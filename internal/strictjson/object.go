@@ -10,22 +10,22 @@ import (
 // Object reads doc, which must be a JSON object, in one pass: it applies every rule of
 // Problem (UTF-8, MaxNesting, gjson's grammar) and appends the object's members to dst as
 // Members would, with values equal to the ones gjson's ForEach gives (Type, Raw, Str, Num).
-// ok is false when doc breaks a rule or is not an object; otherwise dup is the first member
-// name that appears twice, or "".
+// ok is false when doc breaks a rule or is not an object; otherwise hasDup reports a member
+// name that appears twice, and dup is the first such name.
 //
 // It exists for the one document read on every new token, the token's header and payload:
 // Problem then Members walks it four times (utf8.Valid, TooDeep, gjson.ValidBytes,
 // ForEach), which in wasm was a third of parsing a token (issue 19). Other documents (key
 // sets, configuration) keep the two-step form; TestObjectAgreesWithProblemAndMembers holds
 // both to the same verdicts.
-func Object(dst []Member, doc string) (members []Member, dup string, ok bool) {
+func Object(dst []Member, doc string) (members []Member, dup string, hasDup, ok bool) {
 	start := len(dst)
 	i := skipSpace(doc, 0)
 	if i >= len(doc) || doc[i] != '{' {
-		return dst, "", false
+		return dst, "", false, false
 	}
 	if i = skipSpace(doc, i+1); i < len(doc) && doc[i] == '}' {
-		return dst, "", skipSpace(doc, i+1) == len(doc)
+		return dst, "", false, skipSpace(doc, i+1) == len(doc)
 	}
 	var names memberNames
 	for {
@@ -33,20 +33,20 @@ func Object(dst []Member, doc string) (members []Member, dup string, ok bool) {
 		m := &dst[len(dst)-1]
 		end, good := readMember(m, doc, i)
 		if !good {
-			return dst[:len(dst)-1], "", false
+			return dst[:len(dst)-1], "", false, false
 		}
-		if dup != "" || names.seen(dst[start:len(dst)-1], m.Name) {
-			if dup == "" {
-				dup = m.Name
+		if hasDup || names.seen(dst[start:len(dst)-1], m.Name) {
+			if !hasDup {
+				dup, hasDup = m.Name, true
 			}
 			dst = dst[:len(dst)-1]
 		}
 		next, more, good := separator(doc, end, '}')
 		switch {
 		case !good || !more && skipSpace(doc, next) != len(doc):
-			return dst, "", false
+			return dst, "", false, false
 		case !more:
-			return dst, dup, true
+			return dst, dup, hasDup, true
 		}
 		i = next
 	}

@@ -10,28 +10,28 @@ import (
 )
 
 // twoStep is what Object replaces: Problem, then gjson's parse and Members.
-func twoStep(doc string) (members []Member, dup string, ok bool) {
+func twoStep(doc string) (members []Member, dup string, hasDup, ok bool) {
 	if Problem([]byte(doc)) != "" {
-		return nil, "", false
+		return nil, "", false, false
 	}
 	o := gjson.Parse(doc)
 	if !o.IsObject() {
-		return nil, "", false
+		return nil, "", false, false
 	}
-	members, dup = Members(nil, o)
-	return members, dup, true
+	members, dup, hasDup = Members(nil, o)
+	return members, dup, hasDup, true
 }
 
 // checkAgrees fails t unless Object and twoStep read doc alike: the same verdict, the same
 // duplicate, and (without one) the same members with the same Type, Raw, Str and Num.
 func checkAgrees(t *testing.T, doc string) {
 	t.Helper()
-	got, gotDup, gotOK := Object(nil, doc)
-	want, wantDup, wantOK := twoStep(doc)
-	if gotOK != wantOK || gotDup != wantDup {
-		t.Fatalf("%q: Object ok=%v dup=%q, Problem+Members ok=%v dup=%q", doc, gotOK, gotDup, wantOK, wantDup)
+	got, gotDup, gotHas, gotOK := Object(nil, doc)
+	want, wantDup, wantHas, wantOK := twoStep(doc)
+	if gotOK != wantOK || gotHas != wantHas || gotDup != wantDup {
+		t.Fatalf("%q: Object ok=%v duplicate=%v %q, Problem+Members ok=%v duplicate=%v %q", doc, gotOK, gotHas, gotDup, wantOK, wantHas, wantDup)
 	}
-	if !gotOK || gotDup != "" {
+	if !gotOK || gotHas {
 		return
 	}
 	if len(got) != len(want) {
@@ -57,6 +57,7 @@ func TestObjectAgreesWithProblemAndMembers(t *testing.T) {
 		{"every type", `{"s":"x","n":-1.5e+3,"t":true,"f":false,"z":null,"o":{"k":[1,{"m":null}]},"a":[]}`},
 		{"escaped name and value", `{"\u0065xp":1,"n\"q":"a\\b\/c\n\u00e9"}`},
 		{"escaped duplicate", `{"exp":1,"\u0065xp":2}`},
+		{"duplicate empty name", `{"":"","":"","0":""}`},
 		{"duplicate then bad JSON", `{"a":1,"a":2,`},
 		{"duplicate then trailing garbage", `{"a":1,"a":2} x`},
 		{"seventeen members then a duplicate", `{"a":1,"b":1,"c":1,"d":1,"e":1,"f":1,"g":1,"h":1,"i":1,"j":1,"k":1,"l":1,"m":1,"n":1,"o":1,"p":1,"q":1,"r":1,"c":2}`},
@@ -169,7 +170,7 @@ func BenchmarkTokenPayload(b *testing.B) {
 	var buf [16]Member
 	b.Run("Object", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			if _, dup, ok := Object(buf[:0], string(doc)); !ok || dup != "" {
+			if _, _, dup, ok := Object(buf[:0], string(doc)); !ok || dup {
 				b.Fatal("refused")
 			}
 		}
@@ -179,7 +180,7 @@ func BenchmarkTokenPayload(b *testing.B) {
 			if Problem(doc) != "" {
 				b.Fatal("refused")
 			}
-			if _, dup := Members(buf[:0], gjson.ParseBytes(doc)); dup != "" {
+			if _, _, dup := Members(buf[:0], gjson.ParseBytes(doc)); dup {
 				b.Fatal("dup")
 			}
 		}

@@ -16,28 +16,28 @@ type Member struct {
 }
 
 // Members appends the members of object o to dst, in document order, and returns the first
-// member name that appears twice, or "" (then the members appended are incomplete). JSON
+// member name that appears twice, with found true (then the members appended are
+// incomplete). The name alone cannot say it: "" is a member name like any other. JSON
 // parsers disagree on which duplicate wins (RFC 8259 §4), so a document with one means
 // different things to different readers and is refused (RFC 7515 §5.2 step 4 for JWS
 // headers). Names are compared after unescaping, so "exp" and "\u0065xp" are the same
 // member. It is one walk of the object: callers read every member they need from the result
 // instead of walking the JSON again, which in wasm costs ~3 µs per walk of a token payload.
-func Members(dst []Member, o gjson.Result) ([]Member, string) {
+func Members(dst []Member, o gjson.Result) (members []Member, dup string, found bool) {
 	start := len(dst)
 	var seenMap map[string]struct{}
-	dup := ""
 	o.ForEach(func(key, value gjson.Result) bool {
 		name := key.String()
 		if seenMap != nil {
 			if _, ok := seenMap[name]; ok {
-				dup = name
+				dup, found = name, true
 				return false
 			}
 			seenMap[name] = struct{}{}
 		} else {
 			for _, m := range dst[start:] {
 				if m.Name == name {
-					dup = name
+					dup, found = name, true
 					return false
 				}
 			}
@@ -53,13 +53,14 @@ func Members(dst []Member, o gjson.Result) ([]Member, string) {
 		}
 		return true
 	})
-	return dst, dup
+	return dst, dup, found
 }
 
-// DuplicateMember returns a member name that appears twice in object o, or "" (see Members).
-func DuplicateMember(o gjson.Result) string {
-	_, dup := Members(nil, o)
-	return dup
+// DuplicateMember returns a member name that appears twice in object o, with found true
+// (see Members).
+func DuplicateMember(o gjson.Result) (dup string, found bool) {
+	_, dup, found = Members(nil, o)
+	return dup, found
 }
 
 // MaxNesting bounds how deep arrays and objects may nest in any document jwtguard reads.

@@ -42,17 +42,21 @@ func TestDuplicateMember(t *testing.T) {
 	}
 	tests := []struct {
 		name, doc, want string
+		found           bool
 	}{
-		{"none", `{"a":1,"b":2}`, ""},
-		{"plain duplicate", `{"exp":1,"exp":2}`, "exp"},
-		{"duplicate after unescaping", `{"exp":1,"\u0065xp":2}`, "exp"},
-		{"many members, none repeated (map path)", "{" + strings.Join(many, ",") + "}", ""},
-		{"many members, last repeats the first (map path)", "{" + strings.Join(many, ",") + `,"k":2}`, "k"},
+		{"none", `{"a":1,"b":2}`, "", false},
+		{"plain duplicate", `{"exp":1,"exp":2}`, "exp", true},
+		{"duplicate after unescaping", `{"exp":1,"\u0065xp":2}`, "exp", true},
+		{"many members, none repeated (map path)", "{" + strings.Join(many, ",") + "}", "", false},
+		{"many members, last repeats the first (map path)", "{" + strings.Join(many, ",") + `,"k":2}`, "k", true},
+		{"one empty name", `{"":1,"a":2}`, "", false},
+		{"empty name twice", `{"":1,"":2}`, "", true},
+		{"empty name twice (map path)", "{" + strings.Join(many, ",") + `,"":1,"":2}`, "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := DuplicateMember(gjson.Parse(tc.doc)); got != tc.want {
-				t.Fatalf("DuplicateMember = %q, want %q", got, tc.want)
+			if got, found := DuplicateMember(gjson.Parse(tc.doc)); got != tc.want || found != tc.found {
+				t.Fatalf("DuplicateMember = %q, %v; want %q, %v", got, found, tc.want, tc.found)
 			}
 		})
 	}
@@ -62,8 +66,8 @@ func TestDuplicateMember(t *testing.T) {
 // unescaped, values as gjson reads them, and only compares names among the new members.
 func TestMembersAppendsInDocumentOrder(t *testing.T) {
 	prior := []Member{{Name: "iss"}}
-	got, dup := Members(prior, gjson.Parse(`{"iss":"a","\u0073ub":"b","n":[1,2]}`))
-	if dup != "" {
+	got, dup, found := Members(prior, gjson.Parse(`{"iss":"a","\u0073ub":"b","n":[1,2]}`))
+	if found {
 		t.Fatalf("duplicate %q reported; a name already in dst is not a duplicate", dup)
 	}
 	want := []struct{ name, raw string }{{"iss", ""}, {"iss", `"a"`}, {"sub", `"b"`}, {"n", `[1,2]`}}
