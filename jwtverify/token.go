@@ -111,8 +111,8 @@ func (t *Token) parseJWS(raw string, lim Limits) error {
 }
 
 // decodeSegments decodes the three segments of a token of n bytes into one buffer (n·3/4
-// bytes hold them), which ParseInto reuses; what outlives the parse is copied out of it
-// (gjson copies each JSON document it parses).
+// bytes hold them, so it never grows and they lie adjacent from t.buf[0], in order: parseJWS
+// copies the header and payload out as one string), which ParseInto reuses.
 func (t *Token) decodeSegments(n int, h64, p64, s64 string) (header, payload, sig []byte, err error) {
 	buf := t.buf[:0]
 	if cap(buf) < n/4*3+3 {
