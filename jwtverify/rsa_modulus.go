@@ -20,6 +20,9 @@ type rsaModulus struct {
 	bits  int      // the modulus length in bits (PSS's emBits is bits − 1)
 	words int      // len(n)
 	pool  sync.Pool
+	// pkcs1 holds, for SHA-256, -384 and -512, the constants of PKCS#1 v1.5's comparison in
+	// the shifted domain (rsa_pkcs1v15_target.go), computed on first use.
+	pkcs1 [3]pkcs1Target
 }
 
 // newRSAModulus prepares the key (n, e), which parseRSA accepted (odd modulus, odd exponent
@@ -67,6 +70,7 @@ func beUint64(b []byte) uint64 {
 // a fresh 2 KiB per verification would be garbage the guest's collector must then sweep.
 type rsaScratch struct {
 	s, sm, a, b []uint64 // s: the signature; sm: s in the Montgomery domain; a, b: alternating products
+	t           []uint64 // words + 9: EM·K mod n and its short product (digestTimesK)
 	em          []byte
 }
 
@@ -75,8 +79,9 @@ func (m *rsaModulus) scratch() *rsaScratch {
 		return sc
 	}
 	w := m.words
-	buf := make([]uint64, 4*w+2)
-	return &rsaScratch{s: buf[:w:w], sm: buf[w : 2*w : 2*w], a: buf[2*w : 3*w+1 : 3*w+1], b: buf[3*w+1:], em: make([]byte, m.size)}
+	buf := make([]uint64, 5*w+11)
+	return &rsaScratch{s: buf[:w:w], sm: buf[w : 2*w : 2*w], a: buf[2*w : 3*w+1 : 3*w+1], b: buf[3*w+1 : 4*w+2 : 4*w+2],
+		t: buf[4*w+2:], em: make([]byte, m.size)}
 }
 
 // encodedMessage is RSAVP1 (RFC 8017 §5.2.2) and the integer-to-octets conversion of the
@@ -87,8 +92,23 @@ func (m *rsaModulus) scratch() *rsaScratch {
 // (RFC 8017 §9.1.2) reads its emLen = ⌈(modBits−1)/8⌉ bytes at the end, and when that is
 // size−1 the first byte must be zero. The result is valid until release(sc).
 func (m *rsaModulus) encodedMessage(sig []byte) (em []byte, sc *rsaScratch, ok bool) {
-	if len(sig) != m.size {
+	if sc, ok = m.representative(sig); !ok {
 		return nil, nil, false
+	}
+	m.exp(sc)
+	// The result is in sc.a; its words to big-endian bytes. It is < n, so it fits in size
+	// bytes and the words above are zero.
+	for i := 0; i < m.size; i++ {
+		sc.em[m.size-1-i] = byte(sc.a[i/8] >> (8 * (i % 8)))
+	}
+	return sc.em, sc, true
+}
+
+// representative loads the signature into a scratch's s, refusing a length other than the
+// modulus length and s ≥ n (RFC 8017 §8.2.2 step 1, §5.2.2 step 1).
+func (m *rsaModulus) representative(sig []byte) (sc *rsaScratch, ok bool) {
+	if len(sig) != m.size {
+		return nil, false
 	}
 	sc = m.scratch()
 	// The signature's big-endian bytes into little-endian words (the top ones stay zero).
@@ -99,15 +119,9 @@ func (m *rsaModulus) encodedMessage(sig []byte) (em []byte, sc *rsaScratch, ok b
 	}
 	if !lessThan(sc.s, m.n) {
 		m.release(sc)
-		return nil, nil, false
+		return nil, false
 	}
-	m.exp(sc)
-	// The result is in sc.a; its words to big-endian bytes. It is < n, so it fits in size
-	// bytes and the words above are zero.
-	for i := 0; i < m.size; i++ {
-		sc.em[m.size-1-i] = byte(sc.a[i/8] >> (8 * (i % 8)))
-	}
-	return sc.em, sc, true
+	return sc, true
 }
 
 // release gives the scratch of encodedMessage back for reuse.
@@ -140,6 +154,32 @@ func (m *rsaModulus) exp(sc *rsaScratch) {
 	m.mul(b, a[:w], sc.s)
 	if &b[0] != &sc.a[0] {
 		copy(sc.a, b)
+	}
+}
+
+// expShifted sets sc.a[:words] to s^e·R^−j mod n for s = sc.s < n, with j fixed by e: exp
+// without entering the Montgomery domain, every multiplication by s itself. A squaring
+// takes a·R^−i to a²·R^−(2i+1), a multiplication by s to a·s·R^−(i+1). For e = 65537: 16
+// squarings and 1 multiplication, j = 2^16. See rsa_pkcs1v15_target.go.
+func (m *rsaModulus) expShifted(sc *rsaScratch) {
+	w := m.words
+	a, b := sc.a, sc.b
+	copy(a[:w], sc.s)
+	a[w] = 0
+	top := 31
+	for m.e>>top == 0 {
+		top--
+	}
+	for bit := top - 1; bit >= 0; bit-- {
+		m.mul(b, a[:w], a[:w])
+		a, b = b, a
+		if m.e>>bit&1 == 1 {
+			m.mul(b, a[:w], sc.s)
+			a, b = b, a
+		}
+	}
+	if &a[0] != &sc.a[0] {
+		copy(sc.a, a)
 	}
 }
 

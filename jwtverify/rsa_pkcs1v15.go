@@ -1,9 +1,6 @@
 package jwtverify
 
-import (
-	"bytes"
-	"crypto"
-)
+import "crypto"
 
 // digestInfoPrefix is the DER encoding of DigestInfo up to the digest, for the hashes JWS
 // uses with RSASSA-PKCS1-v1_5 (RFC 8017 §9.2 note 1; RFC 7518 §3.3: RS256, RS384, RS512).
@@ -21,33 +18,32 @@ func digestInfoPrefix(hash crypto.Hash) []byte {
 	return nil
 }
 
-// verifyPKCS1v15 is RSASSA-PKCS1-V1_5-VERIFY (RFC 8017 §8.2.2) with the recovered encoded
-// message compared, byte for byte, to the one EMSA-PKCS1-v1_5 (§9.2) builds from digest:
-// 0x00 0x01 0xff…0xff 0x00 DigestInfo. That is what crypto/rsa does, and the only check
-// that cannot be fooled by a lenient parse of the padding (Bleichenbacher 2006).
+// verifyPKCS1v15 is RSASSA-PKCS1-V1_5-VERIFY (RFC 8017 §8.2.2): s^e mod n must equal the
+// encoded message EMSA-PKCS1-v1_5 (§9.2) builds from digest, 0x00 0x01 0xff…0xff 0x00
+// DigestInfo, as a whole. That is what crypto/rsa checks (byte for byte), and the only check
+// that cannot be fooled by a lenient parse of the padding (Bleichenbacher 2006). The
+// comparison is made in the shifted domain (rsa_pkcs1v15_target.go), which is the same
+// equality.
 func (m *rsaModulus) verifyPKCS1v15(hash crypto.Hash, digest, sig []byte) bool {
-	prefix := digestInfoPrefix(hash)
-	if prefix == nil || len(digest) != hash.Size() {
+	if digestInfoPrefix(hash) == nil || len(digest) != hash.Size() {
 		return false
 	}
-	tLen := len(prefix) + len(digest)
-	if m.size < tLen+11 { // §9.2 step 3: "intended encoded message length too short"
+	t := m.target(hash)
+	if !t.ok { // §9.2 step 3: "intended encoded message length too short"
 		return false
 	}
-	em, sc, ok := m.encodedMessage(sig)
+	sc, ok := m.representative(sig)
 	if !ok {
 		return false
 	}
 	defer m.release(sc)
-	ps := em[2 : m.size-tLen-1]
-	if em[0] != 0 || em[1] != 1 || em[m.size-tLen-1] != 0 {
-		return false
-	}
-	for _, b := range ps {
-		if b != 0xff {
+	m.expShifted(sc)
+	m.digestTimesK(sc.t, t, digest)
+	w := m.words
+	for i, v := range sc.a[:w] {
+		if v != sc.t[i] {
 			return false
 		}
 	}
-	t := em[m.size-tLen:]
-	return bytes.Equal(t[:len(prefix)], prefix) && bytes.Equal(t[len(prefix):], digest)
+	return true
 }
