@@ -134,21 +134,9 @@ func (m *rsaModulus) release(sc *rsaScratch) { m.pool.Put(sc) }
 // 16 squarings and 1 multiplication.
 func (m *rsaModulus) exp(sc *rsaScratch) {
 	w := m.words
-	a, b := sc.a, sc.b
-	m.mul(a, sc.s, m.rr) // a = s·R mod n
-	copy(sc.sm, a[:w])
-	top := 31
-	for m.e>>top == 0 {
-		top--
-	}
-	for bit := top - 1; bit >= 1; bit-- {
-		m.mul(b, a[:w], a[:w])
-		a, b = b, a
-		if m.e>>bit&1 == 1 {
-			m.mul(b, a[:w], sc.sm)
-			a, b = b, a
-		}
-	}
+	m.mul(sc.a, sc.s, m.rr) // a = s·R mod n
+	copy(sc.sm, sc.a[:w])
+	a, b := m.squareMultiply(sc.a, sc.b, sc.sm, 1)
 	m.mul(b, a[:w], a[:w])
 	a, b = b, a
 	m.mul(b, a[:w], sc.s)
@@ -157,27 +145,35 @@ func (m *rsaModulus) exp(sc *rsaScratch) {
 	}
 }
 
+// squareMultiply runs left-to-right binary exponentiation on a over e's bits below its top
+// one down to bit lo, multiplying by base for each set bit; a and b alternate as product
+// and scratch, and it returns them in that order.
+func (m *rsaModulus) squareMultiply(a, b, base []uint64, lo int) ([]uint64, []uint64) {
+	w := m.words
+	top := 31
+	for m.e>>top == 0 {
+		top--
+	}
+	for bit := top - 1; bit >= lo; bit-- {
+		m.mul(b, a[:w], a[:w])
+		a, b = b, a
+		if m.e>>bit&1 == 1 {
+			m.mul(b, a[:w], base)
+			a, b = b, a
+		}
+	}
+	return a, b
+}
+
 // expShifted sets sc.a[:words] to s^e·R^−j mod n for s = sc.s < n, with j fixed by e: exp
 // without entering the Montgomery domain, every multiplication by s itself. A squaring
 // takes a·R^−i to a²·R^−(2i+1), a multiplication by s to a·s·R^−(i+1). For e = 65537: 16
 // squarings and 1 multiplication, j = 2^16. See rsa_pkcs1v15_target.go.
 func (m *rsaModulus) expShifted(sc *rsaScratch) {
 	w := m.words
-	a, b := sc.a, sc.b
-	copy(a[:w], sc.s)
-	a[w] = 0
-	top := 31
-	for m.e>>top == 0 {
-		top--
-	}
-	for bit := top - 1; bit >= 0; bit-- {
-		m.mul(b, a[:w], a[:w])
-		a, b = b, a
-		if m.e>>bit&1 == 1 {
-			m.mul(b, a[:w], sc.s)
-			a, b = b, a
-		}
-	}
+	copy(sc.a[:w], sc.s)
+	sc.a[w] = 0
+	a, _ := m.squareMultiply(sc.a, sc.b, sc.s, 0)
 	if &a[0] != &sc.a[0] {
 		copy(sc.a, a)
 	}
