@@ -88,3 +88,17 @@ func BenchmarkRSAInterleaved(b *testing.B) {
 	b.ReportMetric(mo/ms, "ratio")
 	b.ReportMetric(0, "ns/op")
 }
+
+// BenchmarkRSAPKCS1v15Target: what the first PKCS#1 v1.5 verification with a key and hash
+// pays once (rsa_pkcs1v15_target.go), on top of the key's setup.
+func BenchmarkRSAPKCS1v15Target(b *testing.B) {
+	k, _, _ := benchRSAInputs(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		b.StopTimer()
+		m := newRSAModulus(k.rsa.n, k.rsa.e)
+		b.StartTimer()
+		m.target(crypto.SHA256)
+	}
+}

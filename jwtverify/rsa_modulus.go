@@ -111,12 +111,7 @@ func (m *rsaModulus) representative(sig []byte) (sc *rsaScratch, ok bool) {
 		return nil, false
 	}
 	sc = m.scratch()
-	// The signature's big-endian bytes into little-endian words (the top ones stay zero).
-	clear(sc.s)
-	for i := 0; i < len(sig); i++ {
-		b := sig[len(sig)-1-i]
-		sc.s[i/8] |= uint64(b) << (8 * (i % 8))
-	}
+	loadWords(sc.s, sig)
 	if !lessThan(sc.s, m.n) {
 		m.release(sc)
 		return nil, false
@@ -182,16 +177,32 @@ func (m *rsaModulus) expShifted(sc *rsaScratch) {
 // mul sets z[:words] to x·y·R⁻¹ mod n (fully reduced, z[words] = 0); z aliases neither.
 func (m *rsaModulus) mul(z, x, y []uint64) {
 	montMulFIOS(z, x, y, m.n, m.nInv)
+	m.reduceOnce(z)
+}
+
+// reduceOnce subtracts n from u (words+1 words, u < 2n) when u ≥ n. The borrow is computed
+// from the operands' top bits: math/bits.Sub64 is not an intrinsic in wasm.
+func (m *rsaModulus) reduceOnce(u []uint64) {
 	w := m.words
-	if z[w] != 0 || !lessThan(z[:w], m.n) {
-		var borrow uint64
-		for i := 0; i < w; i++ {
-			zi, ni := z[i], m.n[i]
-			d := zi - ni - borrow
-			borrow = ((^zi & ni) | (^(zi ^ ni) & d)) >> 63
-			z[i] = d
-		}
-		z[w] -= borrow
+	if u[w] == 0 && lessThan(u[:w], m.n) {
+		return
+	}
+	var borrow uint64
+	for i := 0; i < w; i++ {
+		ui, ni := u[i], m.n[i]
+		d := ui - ni - borrow
+		borrow = ((^ui & ni) | (^(ui ^ ni) & d)) >> 63
+		u[i] = d
+	}
+	u[w] -= borrow
+}
+
+// loadWords writes the big-endian bytes b into the little-endian words z (cleared first;
+// len(b) ≤ 8·len(z)).
+func loadWords(z []uint64, b []byte) {
+	clear(z)
+	for i := 0; i < len(b); i++ {
+		z[i/8] |= uint64(b[len(b)-1-i]) << (8 * (i % 8))
 	}
 }
 

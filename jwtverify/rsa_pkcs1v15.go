@@ -25,11 +25,10 @@ func digestInfoPrefix(hash crypto.Hash) []byte {
 // comparison is made in the shifted domain (rsa_pkcs1v15_target.go), which is the same
 // equality.
 func (m *rsaModulus) verifyPKCS1v15(hash crypto.Hash, digest, sig []byte) bool {
-	if digestInfoPrefix(hash) == nil || len(digest) != hash.Size() {
-		return false
-	}
+	// No target: not a PKCS#1 hash of JWS. !t.ok: §9.2 step 3, "intended encoded message
+	// length too short".
 	t := m.target(hash)
-	if !t.ok { // §9.2 step 3: "intended encoded message length too short"
+	if t == nil || !t.ok || len(digest) != hash.Size() {
 		return false
 	}
 	sc, ok := m.representative(sig)

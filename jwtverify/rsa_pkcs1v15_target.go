@@ -67,9 +67,7 @@ func (m *rsaModulus) prepareTarget(t *pkcs1Target, hash crypto.Hash) {
 	}
 	copy(em[m.size-tLen:], prefix)
 	p := make([]uint64, w)
-	for i := 0; i < len(em); i++ {
-		p[i/8] |= uint64(em[len(em)-1-i]) << (8 * (i % 8))
-	}
+	loadWords(p, em)
 	pk := make([]uint64, w+1)
 	m.mul(pk, p, kr) // P·K·R·R⁻¹
 	pow := make([]uint64, w)
@@ -84,37 +82,17 @@ func (m *rsaModulus) prepareTarget(t *pkcs1Target, hash crypto.Hash) {
 func (m *rsaModulus) digestTimesK(z []uint64, t *pkcs1Target, digest []byte) {
 	w, d := m.words, len(digest)/8
 	var dw [8]uint64
-	for i := 0; i < len(digest); i++ {
-		dw[i/8] |= uint64(digest[len(digest)-1-i]) << (8 * (i % 8))
-	}
+	loadWords(dw[:], digest)
 	// z[:w+d+1] = D·kd, schoolbook (d rows of w words).
 	z = z[:w+d+1]
 	clear(z)
 	for i := 0; i < d; i++ {
-		var carry uint64
-		for j := 0; j < w; j++ {
-			hi, lo := bits.Mul64(dw[i], t.kd[j])
-			lo, c := bits.Add64(lo, z[i+j], 0)
-			hi += c
-			lo, c = bits.Add64(lo, carry, 0)
-			hi += c
-			z[i+j], carry = lo, hi
-		}
-		z[i+w] = carry
+		z[i+w] = addMulRow(z[i:i+w], t.kd, dw[i])
 	}
 	// d Montgomery reduction steps: the low d words become zero, and z[d:] = D·kd·2^(−64·d)
 	// = D·K mod n, below 2n because D < 2^(64·d) and kd < n.
 	for i := 0; i < d; i++ {
-		q := z[i] * m.nInv
-		var carry uint64
-		for j := 0; j < w; j++ {
-			hi, lo := bits.Mul64(q, m.n[j])
-			lo, c := bits.Add64(lo, z[i+j], 0)
-			hi += c
-			lo, c = bits.Add64(lo, carry, 0)
-			hi += c
-			z[i+j], carry = lo, hi
-		}
+		carry := addMulRow(z[i:i+w], m.n, z[i]*m.nInv)
 		for k := i + w; carry != 0 && k < len(z); k++ {
 			z[k], carry = bits.Add64(z[k], carry, 0)
 		}
@@ -131,15 +109,20 @@ func (m *rsaModulus) digestTimesK(z []uint64, t *pkcs1Target, digest []byte) {
 	copy(z[:w], u[:w])
 }
 
-// reduceOnce subtracts n from u (w+1 words, u < 2n) when u ≥ n.
-func (m *rsaModulus) reduceOnce(u []uint64) {
-	w := m.words
-	if u[w] == 0 && lessThan(u[:w], m.n) {
-		return
+// addMulRow adds x·v to z (len(z) = len(v)) and returns the word carried out; carries by
+// comparison, as rsagen's products, because math/bits.Add64 is not an intrinsic in wasm.
+func addMulRow(z, v []uint64, x uint64) (carry uint64) {
+	for j := range z {
+		hi, lo := bits.Mul64(x, v[j])
+		lo += z[j]
+		if lo < z[j] {
+			hi++
+		}
+		lo += carry
+		if lo < carry {
+			hi++
+		}
+		z[j], carry = lo, hi
 	}
-	var b uint64
-	for j := 0; j < w; j++ {
-		u[j], b = bits.Sub64(u[j], m.n[j], b)
-	}
-	u[w] -= b
+	return carry
 }

@@ -38,44 +38,45 @@ type jws struct {
 // jwk, jku, x5u and x5c are ignored: a token never chooses its own key (RFC 8725 §3.10).
 func parseJWS(raw string, lim Limits) (*jws, error) {
 	var t Token
-	if err := t.parseJWS(raw, lim); err != nil {
+	if _, err := t.parseJWS(raw, lim); err != nil {
 		return nil, err
 	}
 	return &t.jws, nil
 }
 
-// parseJWS fills t's JWS part; t's member buffer serves the header's members.
-func (t *Token) parseJWS(raw string, lim Limits) error {
+// parseJWS fills t's JWS part and returns the payload's JSON text (a copy, which the
+// claims read from it are views of); t's member buffer serves the header's members.
+func (t *Token) parseJWS(raw string, lim Limits) (payloadJSON string, err error) {
 	max := lim.MaxTokenBytes
 	if max <= 0 {
 		max = DefaultMaxTokenBytes
 	}
 	if len(raw) > max {
-		return ErrTokenTooLarge
+		return "", ErrTokenTooLarge
 	}
 	first := strings.IndexByte(raw, '.')
 	if first < 0 {
-		return ErrMalformed
+		return "", ErrMalformed
 	}
 	second := strings.IndexByte(raw[first+1:], '.')
 	if second < 0 {
-		return ErrMalformed
+		return "", ErrMalformed
 	}
 	second += first + 1
 	h64, p64, s64 := raw[:first], raw[first+1:second], raw[second+1:]
 	if h64 == "" || s64 == "" || strings.IndexByte(s64, '.') >= 0 {
-		return ErrMalformed
+		return "", ErrMalformed
 	}
 	header, payload, sig, err := t.decodeSegments(len(raw), h64, p64, s64)
 	if err != nil {
-		return err
+		return "", err
 	}
 	// One copy of the header and payload (adjacent in t.buf) serves both: the members read
 	// from them are views of it, which outlive t.buf's reuse.
-	t.json = string(t.buf[:len(header)+len(payload)])
-	members, err := jsonMembers(t.memberBuf[:0], t.json[:len(header)])
+	text := string(t.buf[:len(header)+len(payload)])
+	members, err := jsonMembers(t.memberBuf[:0], text[:len(header)])
 	if err != nil {
-		return err
+		return "", err
 	}
 	t.jws = jws{signingInput: raw[:second], payload: payload, signature: sig}
 	for _, m := range members {
@@ -83,31 +84,31 @@ func (t *Token) parseJWS(raw string, lim Limits) error {
 		switch m.Name {
 		case "alg":
 			if v.Type != gjson.String {
-				return ErrAlgNotAllowed
+				return "", ErrAlgNotAllowed
 			}
 			t.alg = v.Str
 		case "kid":
 			if v.Type != gjson.String {
-				return ErrBadJSON
+				return "", ErrBadJSON
 			}
 			t.kid, t.hasKid = v.Str, true
 		case "typ":
 			if v.Type != gjson.String {
-				return ErrBadJSON
+				return "", ErrBadJSON
 			}
 			t.typ = v.Str
 		case "crit":
-			return ErrUnsupportedHeader
+			return "", ErrUnsupportedHeader
 		case "b64":
 			if v.Type != gjson.True {
-				return ErrUnsupportedHeader
+				return "", ErrUnsupportedHeader
 			}
 		}
 	}
 	if t.alg == "" {
-		return ErrAlgNotAllowed
+		return "", ErrAlgNotAllowed
 	}
-	return nil
+	return text[len(header):], nil
 }
 
 // decodeSegments decodes the three segments of a token of n bytes into one buffer (n·3/4
@@ -160,8 +161,6 @@ type Token struct {
 	// buf holds the decoded segments (header, payload and signature are views of it); it is
 	// the one field ParseInto keeps.
 	buf []byte
-	// json is a copy of the decoded header and payload, which every member is a view of.
-	json string
 }
 
 // Parse parses a compact JWS JWT. The payload must be a JSON object without duplicate
@@ -189,10 +188,11 @@ func ParseInto(t *Token, raw string, lim Limits) error {
 
 // parse fills the zero Token t.
 func (t *Token) parse(raw string, lim Limits) error {
-	if err := t.parseJWS(raw, lim); err != nil {
+	payloadJSON, err := t.parseJWS(raw, lim)
+	if err != nil {
 		return err
 	}
-	members, err := jsonMembers(t.memberBuf[:0], t.json[len(t.json)-len(t.payload):])
+	members, err := jsonMembers(t.memberBuf[:0], payloadJSON)
 	if err != nil {
 		return err
 	}

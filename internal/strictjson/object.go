@@ -52,54 +52,9 @@ func Object(dst []Member, doc string) (members []Member, dup string, hasDup, ok 
 	}
 }
 
-// memberNames finds duplicate names (see Members): for the handful of members a token has,
-// a scan of cheap keys (length, first and last byte) that compares names only when their
-// keys match; a map once there are more than 16.
-type memberNames struct {
-	keys   [16]uint32
-	byName map[string]struct{}
-}
-
-// seen reports whether name is among read (the members before it), and remembers it.
-func (n *memberNames) seen(read []Member, name string) bool {
-	if n.byName != nil {
-		if _, ok := n.byName[name]; ok {
-			return true
-		}
-		n.byName[name] = struct{}{}
-		return false
-	}
-	k := nameKey(name)
-	for j, key := range n.keys[:len(read)] {
-		if key == k && read[j].Name == name {
-			return true
-		}
-	}
-	if len(read) < len(n.keys) {
-		n.keys[len(read)] = k
-		return false
-	}
-	n.byName = make(map[string]struct{}, 2*len(read)+2)
-	for _, m := range read {
-		n.byName[m.Name] = struct{}{}
-	}
-	n.byName[name] = struct{}{}
-	return false
-}
-
-func nameKey(name string) uint32 {
-	if name == "" {
-		return 0
-	}
-	return uint32(len(name))<<16 | uint32(name[0])<<8 | uint32(name[len(name)-1])
-}
-
 // readMember reads `"name" : value` at doc[i] into m and returns where it ends.
 func readMember(m *Member, doc string, i int) (end int, ok bool) {
-	if i >= len(doc) || doc[i] != '"' {
-		return 0, false
-	}
-	kEnd, esc, ok := scanString(doc, i)
+	kEnd, esc, j, ok := memberName(doc, i)
 	if !ok {
 		return 0, false
 	}
@@ -107,11 +62,6 @@ func readMember(m *Member, doc string, i int) (end int, ok bool) {
 	if esc {
 		m.Name = gjson.Parse(doc[i:kEnd]).Str
 	}
-	j := skipSpace(doc, kEnd)
-	if j >= len(doc) || doc[j] != ':' {
-		return 0, false
-	}
-	j = skipSpace(doc, j+1)
 	v := &m.Value
 	if j < len(doc) && doc[j] == '"' {
 		if end, esc, ok = scanString(doc, j); !ok {
@@ -130,6 +80,22 @@ func readMember(m *Member, doc string, i int) (end int, ok bool) {
 	}
 	setResult(v, doc[j:end])
 	return end, true
+}
+
+// memberName checks `"name" :` at doc[i] and returns the end of the name's string, whether
+// it has escapes, and where the value starts.
+func memberName(doc string, i int) (kEnd int, esc bool, value int, ok bool) {
+	if i >= len(doc) || doc[i] != '"' {
+		return 0, false, 0, false
+	}
+	if kEnd, esc, ok = scanString(doc, i); !ok {
+		return 0, false, 0, false
+	}
+	j := skipSpace(doc, kEnd)
+	if j >= len(doc) || doc[j] != ':' {
+		return 0, false, 0, false
+	}
+	return kEnd, esc, skipSpace(doc, j+1), true
 }
 
 // setResult sets v (zero) to the gjson value of raw, a value other than a string that
@@ -210,17 +176,11 @@ func skipObject(doc string, i, depth int) (int, bool) {
 		return i + 1, true
 	}
 	for {
-		if i >= len(doc) || doc[i] != '"' {
-			return i, false
-		}
-		end, _, ok := scanString(doc, i)
+		_, _, value, ok := memberName(doc, i)
 		if !ok {
 			return i, false
 		}
-		if i = skipSpace(doc, end); i >= len(doc) || doc[i] != ':' {
-			return i, false
-		}
-		if i, ok = skipValue(doc, skipSpace(doc, i+1), depth+1); !ok {
+		if i, ok = skipValue(doc, value, depth+1); !ok {
 			return i, false
 		}
 		var more bool

@@ -25,35 +25,60 @@ type Member struct {
 // instead of walking the JSON again, which in wasm costs ~3 µs per walk of a token payload.
 func Members(dst []Member, o gjson.Result) (members []Member, dup string, found bool) {
 	start := len(dst)
-	var seenMap map[string]struct{}
+	var names memberNames
 	o.ForEach(func(key, value gjson.Result) bool {
 		name := key.String()
-		if seenMap != nil {
-			if _, ok := seenMap[name]; ok {
-				dup, found = name, true
-				return false
-			}
-			seenMap[name] = struct{}{}
-		} else {
-			for _, m := range dst[start:] {
-				if m.Name == name {
-					dup, found = name, true
-					return false
-				}
-			}
+		if names.seen(dst[start:], name) {
+			dup, found = name, true
+			return false
 		}
 		dst = append(dst, Member{Name: name, Value: value})
-		// A linear scan is cheapest for the handful of members a token has; a map bounds
-		// the cost for hostile documents with thousands.
-		if seenMap == nil && len(dst)-start > 16 {
-			seenMap = make(map[string]struct{}, 2*(len(dst)-start))
-			for _, m := range dst[start:] {
-				seenMap[m.Name] = struct{}{}
-			}
-		}
 		return true
 	})
 	return dst, dup, found
+}
+
+// memberNames finds duplicate member names for Members and Object: for the handful of
+// members a token has, a scan of cheap keys (length, first and last byte) that compares
+// names only when their keys match; a map once there are more than 16, which bounds the
+// cost for hostile documents with thousands.
+type memberNames struct {
+	keys   [16]uint32
+	byName map[string]struct{}
+}
+
+// seen reports whether name is among read (the members before it), and remembers it.
+func (n *memberNames) seen(read []Member, name string) bool {
+	if n.byName != nil {
+		if _, ok := n.byName[name]; ok {
+			return true
+		}
+		n.byName[name] = struct{}{}
+		return false
+	}
+	k := nameKey(name)
+	for j, key := range n.keys[:len(read)] {
+		if key == k && read[j].Name == name {
+			return true
+		}
+	}
+	if len(read) < len(n.keys) {
+		n.keys[len(read)] = k
+		return false
+	}
+	n.byName = make(map[string]struct{}, 2*len(read)+2)
+	for _, m := range read {
+		n.byName[m.Name] = struct{}{}
+	}
+	n.byName[name] = struct{}{}
+	return false
+}
+
+func nameKey(name string) uint32 {
+	if name == "" {
+		return 0
+	}
+	return uint32(len(name))<<16 | uint32(name[0])<<8 | uint32(name[len(name)-1])
 }
 
 // DuplicateMember returns a member name that appears twice in object o, with found true
