@@ -18,10 +18,12 @@ type verifiedToken struct {
 	// provider's set in use the key is still published, and a cache hit needs no lookup of
 	// keyID (a string of ~50 bytes, hashed byte by byte in wasm). install rebinds the
 	// entries that survive a new set to it (dropKeysOf), so none pins an old set.
-	keys         *jwtverify.KeySet
-	validUntil   int64 // Unix nanoseconds of exp + clock skew; 0 when the token has no exp
-	scopes       []string
-	claimHeaders [][2]string
+	keys       *jwtverify.KeySet
+	validUntil int64 // Unix nanoseconds of exp + clock skew; 0 when the token has no exp
+	scopes     []string
+	// claimHeaders is claims_to_headers as name, value pairs (claimHeaders[2i] is set to
+	// claimHeaders[2i+1]), in the backing array of scopes (detachEntry).
+	claimHeaders []string
 	// payload is where the payload segment lies in the token's text, for
 	// forward_payload_header: offsets rather than a string, because the token is the cache's
 	// key and the request's own header, so the entry costs eight bytes, not a copy.
@@ -41,6 +43,47 @@ type verifiedToken struct {
 	// rejection, in the cache of rejected tokens only (pluginState.rejected), is why a token
 	// whose signature verified was refused on its claims (verify.go).
 	rejection jwtverify.Reason
+}
+
+// detachEntry copies what a cache entry keeps of a new token into two allocations, however
+// many scopes and claim headers it has: one string holding the token's text, its scopes and
+// its claim-header values, and one slice of views of that string (the scopes, then the
+// claim headers as name, value pairs; the names are the configuration's). The token's text
+// is a view of the request's header block and the scopes and values views of its decoded
+// payload: an entry that kept them would pin both. In wasm every allocation is paid by the
+// request and again by the guest's single-threaded collector (issue 19), and an entry used
+// to cost five.
+func detachEntry(token string, scopes []string, headers [][2]string) (text string, scopeViews, headerViews []string) {
+	n := len(token)
+	for _, s := range scopes {
+		n += len(s)
+	}
+	for _, h := range headers {
+		n += len(h[1])
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(token)
+	for _, s := range scopes {
+		b.WriteString(s)
+	}
+	for _, h := range headers {
+		b.WriteString(h[1])
+	}
+	all := b.String()
+	text, all = all[:len(token)], all[len(token):]
+	if len(scopes)+len(headers) == 0 {
+		return text, nil, nil
+	}
+	views := make([]string, len(scopes)+2*len(headers))
+	for i, s := range scopes {
+		views[i], all = all[:len(s)], all[len(s):]
+	}
+	hv := views[len(scopes):]
+	for i, h := range headers {
+		hv[2*i], hv[2*i+1], all = h[0], all[:len(h[1])], all[len(h[1]):]
+	}
+	return text, views[:len(scopes):len(scopes)], hv
 }
 
 // keyPublished reports whether the key that verified the token is still in its provider's
@@ -170,6 +213,15 @@ func (c *tokenCache) putHashed(token string, h uint64, e verifiedToken) {
 	if c.capacity == 0 {
 		return
 	}
+	c.putOwned(strings.Clone(token), h, e)
+}
+
+// putOwned is putHashed for a token text that is already the entry's own copy (detachEntry),
+// which the cache keeps as it is.
+func (c *tokenCache) putOwned(token string, h uint64, e verifiedToken) {
+	if c.capacity == 0 {
+		return
+	}
 	if i, ok := c.index[h]; ok {
 		if sameText(c.ring[i].token, token) {
 			c.ring[i].entry = e
@@ -182,7 +234,6 @@ func (c *tokenCache) putHashed(token string, h uint64, e verifiedToken) {
 		c.next = len(c.ring) - 1
 	}
 	c.free(c.next)
-	token = strings.Clone(token)
 	c.ring[c.next] = cacheSlot{token: token, hash: h, entry: e}
 	c.index[h] = int32(c.next)
 	c.next = (c.next + 1) % c.capacity

@@ -31,10 +31,11 @@ import (
 // 4 KiB is a misconfigured claim (e.g. a whole group list) rather than an identity.
 const maxClaimHeaderBytes = 4096
 
-// claimHeaders renders a verified token's claims_to_headers: the headers to set (values
-// copied, so the cache entry does not pin the token's payload) and how many were refused. An
-// ambiguous path (a nested member named twice) has no one value: refused.
-func claimHeaders(tok *jwtverify.Token, list []config.ClaimHeader) (out [][2]string, refused uint16) {
+// appendClaimHeaders renders a verified token's claims_to_headers and appends them to dst
+// as (header, value) pairs, with how many were refused. Values may be views of the token's
+// payload: the cache entry copies them (detachEntry), so nothing here allocates for a
+// string claim. An ambiguous path (a nested member named twice) has no one value: refused.
+func appendClaimHeaders(dst [][2]string, tok *jwtverify.Token, list []config.ClaimHeader) (out [][2]string, refused uint16) {
 	for _, ch := range list {
 		v, found := tok.Claim(ch.Claim)
 		if found == jwtverify.ClaimAbsent {
@@ -48,10 +49,10 @@ func claimHeaders(tok *jwtverify.Token, list []config.ClaimHeader) (out [][2]str
 			refused++
 		}
 		if ok {
-			out = append(out, [2]string{ch.Header, strings.Clone(text)})
+			dst = append(dst, [2]string{ch.Header, text})
 		}
 	}
-	return out, refused
+	return dst, refused
 }
 
 // renderClaimHeader renders a claim for a header. ok is false when nothing is to be sent;

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -387,32 +388,60 @@ func TestCacheHitNeedsTheIdenticalToken(t *testing.T) {
 	}
 }
 
-// TestDetachedKeepsNoViewOfTheInput: a cache entry's scopes must not pin the token payload
-// they were read from.
-func TestDetachedKeepsNoViewOfTheInput(t *testing.T) {
-	payload := []byte(`read write admin`)
-	src := string(payload) // one block, as a decoded payload is
+// TestDetachEntryKeepsNoViewOfTheInput: a cache entry's token text, scopes and claim-header
+// values must not pin the header block or the token payload they were read from, and must
+// read as the input did; the header names are the configuration's and stay as they are.
+func TestDetachEntryKeepsNoViewOfTheInput(t *testing.T) {
+	block := string([]byte(`eyJ.payload.sig read write admin alice 42`)) // one block, as a request's is
+	tok, read, write, admin, alice, n42 := block[:15], block[16:20], block[21:26], block[27:32], block[33:38], block[39:]
+	inBlock := func(s string) bool {
+		lo := uintptr(unsafe.Pointer(unsafe.StringData(block)))
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return s != "" && p >= lo && p < lo+uintptr(len(block))
+	}
 	for _, tc := range []struct {
-		name string
-		in   []string
+		name    string
+		scopes  []string
+		headers [][2]string
 	}{
-		{"none", nil},
-		{"one", []string{src[:4]}},
-		{"several with an empty one", []string{src[:4], src[5:10], "", src[11:]}},
+		{"token only", nil, nil},
+		{"scopes", []string{read, write}, nil},
+		{"claim headers", nil, [][2]string{{"x-jwt-sub", alice}, {"x-jwt-n", n42}}},
+		{"both, with an empty scope", []string{read, "", admin}, [][2]string{{"x-jwt-sub", alice}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := detached(tc.in)
-			if len(out) != len(tc.in) {
-				t.Fatalf("got %d strings, want %d", len(out), len(tc.in))
+			text, scopes, headers := detachEntry(tok, tc.scopes, tc.headers)
+			if text != tok || inBlock(text) {
+				t.Fatalf("token text %q (a view of the block: %v)", text, inBlock(text))
 			}
-			lo := uintptr(unsafe.Pointer(unsafe.StringData(src)))
-			for i := range out {
-				if out[i] != tc.in[i] {
-					t.Fatalf("out[%d] = %q, want %q", i, out[i], tc.in[i])
+			if !slices.Equal(scopes, tc.scopes) {
+				t.Fatalf("scopes %q, want %q", scopes, tc.scopes)
+			}
+			if len(headers) != 2*len(tc.headers) {
+				t.Fatalf("%d header strings, want %d", len(headers), 2*len(tc.headers))
+			}
+			for i, h := range tc.headers {
+				if headers[2*i] != h[0] || headers[2*i+1] != h[1] {
+					t.Fatalf("header %d is %q: %q, want %q: %q", i, headers[2*i], headers[2*i+1], h[0], h[1])
 				}
-				if p := uintptr(unsafe.Pointer(unsafe.StringData(out[i]))); out[i] != "" && p >= lo && p < lo+uintptr(len(src)) {
-					t.Fatalf("out[%d] still points into the input", i)
+				if inBlock(headers[2*i+1]) {
+					t.Fatalf("header %d's value still points into the block", i)
 				}
+			}
+			for i, s := range scopes {
+				if inBlock(s) {
+					t.Fatalf("scope %d still points into the block", i)
+				}
+			}
+			if cap(scopes) != len(scopes) {
+				t.Fatalf("scopes have room to grow into the claim headers (cap %d, len %d)", cap(scopes), len(scopes))
+			}
+			want := 2.0
+			if len(tc.scopes)+len(tc.headers) == 0 {
+				want = 1
+			}
+			if got := testing.AllocsPerRun(100, func() { detachEntry(tok, tc.scopes, tc.headers) }); got != want {
+				t.Fatalf("%v allocations, want %v", got, want)
 			}
 		})
 	}

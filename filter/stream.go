@@ -2,7 +2,6 @@ package filter
 
 import (
 	"math"
-	"strings"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -120,30 +119,6 @@ func isCORSPreflight(method string, headers [][2]string) bool {
 	return origin && acrm
 }
 
-// detached copies strs into one new string and returns views of it. Claims read from a token
-// are views of its decoded payload; a cache entry that kept them would keep the whole
-// payload alive, and the guest's garbage collector would mark it on every cycle.
-func detached(strs []string) []string {
-	if len(strs) == 0 {
-		return nil
-	}
-	n := 0
-	for _, s := range strs {
-		n += len(s)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, s := range strs {
-		b.WriteString(s)
-	}
-	all := b.String()
-	out := make([]string, len(strs))
-	for i, s := range strs {
-		out[i], all = all[:len(s)], all[len(s):]
-	}
-	return out
-}
-
 // unixNanoUntil is t in Unix nanoseconds, saturated: NumericDates go to year 9999, and
 // UnixNano is undefined after 2262.
 func unixNanoUntil(t time.Time) int64 {
@@ -182,8 +157,8 @@ func (s *stream) admit(e *verifiedToken, path string) types.Action {
 			_ = abi.ReplaceHttpRequestHeader(":path", pathWithoutParam(path, src.param))
 		}
 	}
-	for _, h := range e.claimHeaders {
-		_ = abi.ReplaceHttpRequestHeader(h[0], h[1])
+	for i := 0; i+1 < len(e.claimHeaders); i += 2 {
+		_ = abi.ReplaceHttpRequestHeader(e.claimHeaders[i], e.claimHeaders[i+1])
 	}
 	if e.refusedClaims > 0 {
 		p.metrics.claimHeaderRefused(e.provider.cfg.Name, uint64(e.refusedClaims))

@@ -67,7 +67,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		}
 		return s.refuse(tokenReason(err))
 	}
-	e := s.verified(tok, prov, keyID)
+	e, text := s.verified(tok, prov, keyID)
 	if prov.rev != nil {
 		// 5. Revocation (revocation.go), for a token that passed every other check.
 		ids := tok.RevocationIDs()
@@ -76,7 +76,7 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		}
 		e.revGeneration, e.revIDs = prov.rev.generation, detachedIDs(ids)
 	}
-	p.cache.putHashed(s.token.value, s.token.ref.hash, e) // ref: looked up at the top
+	p.cache.putOwned(text, s.token.ref.hash, e) // ref: looked up at the top
 	return s.admit(&e, path)
 }
 
@@ -141,27 +141,32 @@ func permanentRejection(err error) bool {
 	return !errors.Is(err, jwtverify.ErrNotYetValid) && !errors.Is(err, jwtverify.ErrIssuedInFuture)
 }
 
-// verified is the cache entry of a token that passed every check.
-func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtverify.KeyID) verifiedToken {
-	var scopes [16]string // the token's scopes are views of its payload until detached
+// verified is the cache entry of a token that passed every check, and the entry's own copy
+// of the token's text, which the cache keeps (putOwned).
+func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtverify.KeyID) (verifiedToken, string) {
+	// Views of the token's payload until detachEntry copies them, gathered on the stack.
+	var scopes [16]string
+	var headers [8][2]string
 	e := verifiedToken{
 		provider: prov,
 		keyID:    keyID,
-		scopes:   detached(tok.AppendScopes(scopes[:0], prov.cfg.ScopeClaims)),
 		// The set keyID was just found in: verifySignature's last VerifySignature used
 		// prov.keys, and nothing since replaced them (see verifiedToken.keys).
 		keys: prov.keys,
 	}
+	sc := tok.AppendScopes(scopes[:0], prov.cfg.ScopeClaims)
+	ch, refused := appendClaimHeaders(headers[:0], tok, prov.cfg.ClaimsToHeaders)
+	text, scopeViews, headerViews := detachEntry(s.token.value, sc, ch)
+	e.scopes, e.claimHeaders, e.refusedClaims = scopeViews, headerViews, refused
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
 	}
 	if prov.cfg.ForwardPayloadHeader != "" {
-		e.payload = payloadSpanOf(s.token.value)
+		e.payload = payloadSpanOf(text)
 	}
 	e.conditions = evalConditions(tok, s.plugin.cfg.Conditions)
 	if len(prov.cfg.ClaimsToLog) > 0 {
 		e.logClaims = logClaims(tok, prov.cfg.ClaimsToLog)
 	}
-	e.claimHeaders, e.refusedClaims = claimHeaders(tok, prov.cfg.ClaimsToHeaders)
-	return e
+	return e, text
 }
