@@ -427,7 +427,6 @@ func (h *abiHost) request(id uint32, headers [][2]string) uint64 {
 
 func (h *abiHost) finish(id uint32) {
 	h.reqLive = false
-	h.call("proxy_on_log", id, uint64(id))
 	h.call("proxy_on_done", id, uint64(id))
 	h.call("proxy_on_delete", id, uint64(id))
 }

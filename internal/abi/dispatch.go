@@ -53,9 +53,8 @@ type callout struct {
 }
 
 type streamContext struct {
-	ctx    types.HttpContext
-	root   uint32
-	logged bool // OnHttpStreamDone already ran from proxy_on_log
+	ctx  types.HttpContext
+	root uint32
 }
 
 type logLevel uint32
@@ -140,15 +139,6 @@ func (d *dispatcher) requestHeaders(id uint32, numHeaders int, endOfStream bool)
 	return s.ctx.OnHttpRequestHeaders(numHeaders, endOfStream)
 }
 
-func (d *dispatcher) responseHeaders(id uint32, numHeaders int, endOfStream bool) types.Action {
-	s, ok := d.streams[id]
-	if !ok {
-		return types.ActionContinue
-	}
-	d.active = id
-	return s.ctx.OnHttpResponseHeaders(numHeaders, endOfStream)
-}
-
 // registerCallout remembers who dispatched an http call, keyed by the host's token.
 func (d *dispatcher) registerCallout(token uint32, cb func(numHeaders, bodySize, numTrailers int)) {
 	rootID := d.active
@@ -211,17 +201,6 @@ func (d *dispatcher) queueReady(rootID, queueID uint32) {
 	}
 }
 
-// log is proxy_on_log: for a stream, the end of the stream (Envoy calls it from its access-log
-// pass, before on_done and on_delete, docs/host.md#a-streams-callbacks). Root contexts get no
-// on_log (#shutdown).
-func (d *dispatcher) log(id uint32) {
-	if s, ok := d.streams[id]; ok && !s.logged {
-		s.logged = true
-		d.active = id
-		s.ctx.OnHttpStreamDone()
-	}
-}
-
 // done is proxy_on_done: a root may ask to finish later (false → it calls proxy_done).
 // For streams Envoy ignores the result (docs/host.md#a-streams-callbacks).
 func (d *dispatcher) done(id uint32) bool {
@@ -232,16 +211,13 @@ func (d *dispatcher) done(id uint32) bool {
 	return true
 }
 
-// delete is proxy_on_delete. A stream whose on_log never came (a host that skips the
-// access-log pass) still gets OnHttpStreamDone here, so that the filter's per-stream
-// bookkeeping, such as a request held for a JWKS fetch, is always released.
+// delete is proxy_on_delete, the end of a stream: OnHttpStreamDone releases the filter's
+// per-stream bookkeeping, such as a request held for a JWKS fetch. (proxy_on_log, which Envoy
+// calls before it from the access-log pass, is not exported: wasip1_exports.go.)
 func (d *dispatcher) delete(id uint32) {
 	if s, ok := d.streams[id]; ok {
-		if !s.logged {
-			s.logged = true
-			d.active = id
-			s.ctx.OnHttpStreamDone()
-		}
+		d.active = id
+		s.ctx.OnHttpStreamDone()
 		delete(d.streams, id)
 		if r, ok := s.ctx.(Recycler); ok {
 			r.Recycle()

@@ -49,10 +49,6 @@ func (s *fakeStream) OnHttpRequestHeaders(int, bool) types.Action {
 	s.r.add("request_headers")
 	return types.ActionPause
 }
-func (s *fakeStream) OnHttpResponseHeaders(int, bool) types.Action {
-	s.r.add("response_headers")
-	return types.ActionContinue
-}
 func (s *fakeStream) OnHttpStreamDone() { s.r.add("stream_done") }
 
 type fakeDispatchHost struct {
@@ -84,14 +80,10 @@ func TestDispatcherLifecycle(t *testing.T) {
 	if got := d.requestHeaders(2, 3, false); got != types.ActionPause {
 		t.Fatalf("requestHeaders = %v, want the stream's Pause", got)
 	}
-	if got := d.responseHeaders(2, 4, true); got != types.ActionContinue {
-		t.Fatalf("responseHeaders = %v, want the stream's Continue", got)
-	}
-	d.log(2)
 	d.done(2)
 	d.delete(2)
-	if got := d.responseHeaders(2, 4, true); got != types.ActionContinue {
-		t.Fatalf("responseHeaders on a deleted stream = %v, want Continue", got)
+	if got := d.requestHeaders(2, 4, true); got != types.ActionContinue {
+		t.Fatalf("requestHeaders on a deleted stream = %v, want Continue", got)
 	}
 	d.tick(1)
 	d.queueReady(1, 7)
@@ -99,7 +91,7 @@ func TestDispatcherLifecycle(t *testing.T) {
 		t.Fatal("done(root) must return the plugin's OnPluginDone (false)")
 	}
 	d.delete(1)
-	want := []string{"vm_start", "plugin_start", "new_http", "request_headers", "response_headers", "stream_done", "tick", "queue_ready", "plugin_done"}
+	want := []string{"vm_start", "plugin_start", "new_http", "request_headers", "stream_done", "tick", "queue_ready", "plugin_done"}
 	if !reflect.DeepEqual(r.events, want) {
 		t.Fatalf("events = %q, want %q", r.events, want)
 	}
@@ -117,7 +109,6 @@ func TestDispatcherUnknownIdsNeverPanic(t *testing.T) {
 	d.httpCallResponse(99, 4, 1, 0, 0) // unknown root
 	d.httpCallResponse(1, 4, 1, 0, 0)  // unknown token
 	d.tick(99)
-	d.log(42)
 	d.delete(42)
 	want := []string{"log", "log", "log"}
 	if !reflect.DeepEqual(r.events, want) {
@@ -179,9 +170,8 @@ func TestDispatcherStreamDoneExactlyOnce(t *testing.T) {
 		name  string
 		calls func(d *dispatcher)
 	}{
-		{"log then delete", func(d *dispatcher) { d.log(2); d.done(2); d.delete(2) }},
-		{"delete without log (host skipped the access-log pass)", func(d *dispatcher) { d.done(2); d.delete(2) }},
-		{"log twice", func(d *dispatcher) { d.log(2); d.log(2); d.delete(2) }},
+		{"done then delete", func(d *dispatcher) { d.done(2); d.delete(2) }},
+		{"delete twice", func(d *dispatcher) { d.delete(2); d.delete(2) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -211,7 +201,7 @@ type recyclingPlugin struct {
 
 func (p *recyclingPlugin) NewHttpContext(uint32) types.HttpContext { return p.next }
 
-// A context is recycled once, after proxy_on_delete and not before (on_log, on_done), and
+// A context is recycled once, after proxy_on_delete and not before (on_done), and
 // the dispatcher's own bookkeeping for the next stream reuses the deleted one's.
 func TestDispatcherRecyclesDeletedStreams(t *testing.T) {
 	d, r, _ := newTestDispatcher()
@@ -219,7 +209,6 @@ func TestDispatcherRecyclesDeletedStreams(t *testing.T) {
 	d.roots[1].ctx = &recyclingPlugin{fakePlugin: fakePlugin{r: r}, next: s}
 	d.contextCreate(2, 1)
 	first := d.streams[2]
-	d.log(2)
 	d.done(2)
 	if s.recycled != 0 {
 		t.Fatal("recycled before proxy_on_delete")
@@ -229,7 +218,7 @@ func TestDispatcherRecyclesDeletedStreams(t *testing.T) {
 		t.Fatalf("recycled %d times after delete, want 1", s.recycled)
 	}
 	d.contextCreate(3, 1)
-	if d.streams[3] != first || d.streams[3].ctx != s || d.streams[3].logged {
+	if d.streams[3] != first || d.streams[3].ctx != s {
 		t.Fatal("the next stream did not reuse the deleted stream's bookkeeping, reset")
 	}
 	d.delete(99) // an unknown id recycles nothing
