@@ -85,11 +85,11 @@ test-unit: ## unit tests (with the Wycheproof vectors when JWTGUARD_TESTVECTORS 
 # jwtverify's vector and adversarial tests compiled to wasm and run in wazero (e2e/cmd/wasiexec),
 # once with the wasm build's own RSA (rsaModulus) and once with -tags jwtguard_stdcrypto
 # (crypto/rsa): the token path's verdicts are the same in both builds (issue 19).
-test-wasm-vectors: ## jwtverify's vector, adversarial and SHA-256 tests compiled to wasm, own and standard-library crypto
+test-wasm-vectors: ## jwtverify's vector, adversarial, SHA-256 and RSA arithmetic tests compiled to wasm, own and standard-library crypto
 	@mkdir -p $(BUILD)
 	cd e2e && $(GO) build -o ../$(BUILD)/wasiexec ./cmd/wasiexec
-	JWTGUARD_REQUIRE_VECTORS=1 $(WASM_ENV) $(GO) test -exec $(abspath $(BUILD)/wasiexec) -run 'Wycheproof|Adversarial|SHA256' ./jwtverify
-	JWTGUARD_REQUIRE_VECTORS=1 $(WASM_ENV) $(GO) test -tags jwtguard_stdcrypto -exec $(abspath $(BUILD)/wasiexec) -run 'Wycheproof|Adversarial|SHA256' ./jwtverify
+	JWTGUARD_REQUIRE_VECTORS=1 $(WASM_ENV) $(GO) test -exec $(abspath $(BUILD)/wasiexec) -run 'Wycheproof|Adversarial|SHA256|MontMul|RSAArithmetic|RSAEdges|PKCS1Shifted' ./jwtverify
+	JWTGUARD_REQUIRE_VECTORS=1 $(WASM_ENV) $(GO) test -tags jwtguard_stdcrypto -exec $(abspath $(BUILD)/wasiexec) -run 'Wycheproof|Adversarial|SHA256|MontMul|RSAArithmetic|RSAEdges|PKCS1Shifted' ./jwtverify
 
 # Every fuzz target for TEST_FUZZTIME (20s) beyond its seed corpus, which test-unit already ran.
 test-fuzz: ## every fuzz target for TEST_FUZZTIME (20s)

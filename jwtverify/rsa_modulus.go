@@ -1,7 +1,5 @@
 package jwtverify
 
-//go:generate go run ./internal/rsagen -o rsa_montmul.go
-
 import (
 	"math/big"
 	"sync"

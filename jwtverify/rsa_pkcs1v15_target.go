@@ -110,7 +110,8 @@ func (m *rsaModulus) digestTimesK(z []uint64, t *pkcs1Target, digest []byte) {
 }
 
 // addMulRow adds x·v to z (len(z) = len(v)) and returns the word carried out; carries by
-// comparison, as rsagen's products, because math/bits.Add64 is not an intrinsic in wasm.
+// comparison (one wasm i64.lt_u), as rsa_montmul_wasm.s does, because math/bits.Add64 is not
+// an intrinsic in wasm.
 func addMulRow(z, v []uint64, x uint64) (carry uint64) {
 	for j := range z {
 		hi, lo := bits.Mul64(x, v[j])
