@@ -446,3 +446,33 @@ func TestDetachEntryKeepsNoViewOfTheInput(t *testing.T) {
 		})
 	}
 }
+
+// TestDetachedIDsKeepsNoViewOfTheInput: a cache entry's revocation identifiers are copies,
+// equal to the token's, whether one, both or neither is present.
+func TestDetachedIDsKeepsNoViewOfTheInput(t *testing.T) {
+	block := string([]byte(`id-42 alice`))
+	inBlock := func(s string) bool {
+		lo := uintptr(unsafe.Pointer(unsafe.StringData(block)))
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return s != "" && p >= lo && p < lo+uintptr(len(block))
+	}
+	for _, tc := range []struct {
+		name string
+		in   revocationIDs
+	}{
+		{"both", revocationIDs{JTI: block[:5], Sub: block[6:], IAT: 7, HasIAT: true}},
+		{"jti only", revocationIDs{JTI: block[:5]}},
+		{"sub only", revocationIDs{Sub: block[6:]}},
+		{"neither", revocationIDs{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := detachedIDs(tc.in)
+			if out != tc.in {
+				t.Fatalf("got %+v, want %+v", out, tc.in)
+			}
+			if inBlock(out.JTI) || inBlock(out.Sub) {
+				t.Fatalf("%+v still points into the token", out)
+			}
+		})
+	}
+}
