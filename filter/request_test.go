@@ -394,11 +394,7 @@ func TestCacheHitNeedsTheIdenticalToken(t *testing.T) {
 func TestDetachEntryKeepsNoViewOfTheInput(t *testing.T) {
 	block := string([]byte(`eyJ.payload.sig read write admin alice 42`)) // one block, as a request's is
 	tok, read, write, admin, alice, n42 := block[:15], block[16:20], block[21:26], block[27:32], block[33:38], block[39:]
-	inBlock := func(s string) bool {
-		lo := uintptr(unsafe.Pointer(unsafe.StringData(block)))
-		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		return s != "" && p >= lo && p < lo+uintptr(len(block))
-	}
+	inBlock := func(s string) bool { return pointsInto(s, block) }
 	for _, tc := range []struct {
 		name    string
 		scopes  []string
@@ -451,11 +447,7 @@ func TestDetachEntryKeepsNoViewOfTheInput(t *testing.T) {
 // equal to the token's, whether one, both or neither is present.
 func TestDetachedIDsKeepsNoViewOfTheInput(t *testing.T) {
 	block := string([]byte(`id-42 alice`))
-	inBlock := func(s string) bool {
-		lo := uintptr(unsafe.Pointer(unsafe.StringData(block)))
-		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		return s != "" && p >= lo && p < lo+uintptr(len(block))
-	}
+	inBlock := func(s string) bool { return pointsInto(s, block) }
 	for _, tc := range []struct {
 		name string
 		in   revocationIDs
@@ -475,4 +467,11 @@ func TestDetachedIDsKeepsNoViewOfTheInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pointsInto reports whether s is a non-empty view of block's bytes.
+func pointsInto(s, block string) bool {
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(block)))
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	return s != "" && p >= lo && p < lo+uintptr(len(block))
 }
