@@ -7,7 +7,7 @@
 // i64 locals. Per row: y_i and its halves, m and its halves, the carries of the x·y_i and m·n
 // chains. Per pass: cursors into x, n and t (TC points one word behind the word read, so the
 // word written, t[j-1], is at a non-negative offset). T0–T4 are temporaries. The y cursor
-// lives in y's argument slot.
+// lives in y's argument slot: no local is left for it.
 #define BI R0
 #define B0 R1
 #define B1 R2
@@ -91,6 +91,7 @@ TEXT ·montMulWasm(SB), NOSPLIT, $0-56
 		BrIf $0
 	End
 
+	Block
 	Loop
 		// A row: y_i, then the cursors to the start of x, n and t (TC = &t[-1]).
 		I64Load y+16(FP); I32WrapI64; I64Load $0; Tee BI; LO32; Set B0
@@ -139,16 +140,19 @@ TEXT ·montMulWasm(SB), NOSPLIT, $0-56
 		Get TC; I32WrapI64; Get T0; I64Store $0
 		Get TC; I32WrapI64; Get T1; I64Store $8
 
-		// Next row while y's cursor is below yEnd.
-		Get SP
+		// Next row while y's cursor stays below yEnd (the slot, typed *uint64, never holds
+		// the address past the end).
 		I64Load y+16(FP)
 		I64Const $8
 		I64Add
 		Tee T0
-		I64Store y+16(FP)
-		Get T0
 		I64Load yEnd+48(FP)
-		I64LtU
-		BrIf $0
+		I64GeU
+		BrIf $1
+		Get SP
+		Get T0
+		I64Store y+16(FP)
+		Br $0
+	End
 	End
 	RET
