@@ -29,9 +29,9 @@
 #define LO32 I32WrapI64; I64ExtendI32U
 #define HI32 I64Const $32; I64ShrU
 
-// HIGH(v, b0, b1) leaves in T1 the high word of v·b, for v on top of the stack (kept in T4)
-// and b's halves b0, b1: wasm has no widening multiply, so it is built from four 32×32-bit
-// products; the low word is one i64.mul of the full words.
+// HIGH(b0, b1) leaves in T1 the high word of v·b, for v on top of the stack (kept in T4) and
+// b's halves in b0, b1: wasm has no widening multiply, so it is built from four 32×32-bit
+// products. The callers take the low word with one i64.mul of the full words.
 #define HIGH(b0, b1) \
 	Tee T4; HI32; Set T1; \
 	Get T4; LO32; Set T0; \
