@@ -3,12 +3,11 @@ package jwtverify
 import "unsafe"
 
 // montMulFIOS is montMulGo's product computed by montMulWasm, the same steps written in wasm
-// assembly (rsa_montmul_wasm.s): Go's wasm backend cannot express what the product needs
-// most. It masks every comparison result (a bool is a byte, so each carry costs an extra
-// and), takes a word's low half with a 64-bit constant mask rather than a wrap and extend,
-// and keeps its loop in a br_table dispatcher; written by hand the step also has room for two
-// full-width multiplies (the low words) instead of rebuilding them from the halves. The
-// slicing checks the lengths, which the assembly trusts.
+// assembly (rsa_montmul_wasm.s), because Go's wasm backend emits more than the steps need: it
+// masks every carry (a bool is a byte, so each costs an extra and), takes a word's low half
+// with a 64-bit constant mask instead of a wrap and an extend, and runs every loop iteration
+// through the function's br_table dispatcher. The slicing checks the lengths, which the
+// assembly trusts.
 func montMulFIOS(t, x, y, n []uint64, nInv uint64) {
 	s := len(n)
 	if s == 0 || s%montUnroll != 0 {
