@@ -46,15 +46,15 @@ type verifiedToken struct {
 }
 
 // detachEntry copies what a cache entry keeps of a new token into two allocations, however
-// many scopes and claim headers it has: one string holding the token's text, its scopes and
-// its claim-header values, and one slice of views of that string (the scopes, then the
-// claim headers as name, value pairs; the names are the configuration's). The token's text
-// is a view of the request's header block and the scopes and values views of its decoded
-// payload: an entry that kept them would pin both. In wasm every allocation is paid by the
-// request and again by the guest's single-threaded collector (issue 19), and an entry used
-// to cost five.
-func detachEntry(token string, scopes []string, headers [][2]string) (text string, scopeViews, headerViews []string) {
-	n := len(token)
+// many scopes and claim headers it has: one string holding the token's text, its scopes, its
+// claim-header values and its revocation identifiers (zero without revocation), and one slice
+// of views of that string (the scopes, then the claim headers as name, value pairs; the names
+// are the configuration's). The token's text is a view of the request's header block and the
+// rest views of its decoded payload: an entry that kept them would pin both. In wasm every
+// allocation is paid by the request and again by the guest's single-threaded collector
+// (issue 19), and an entry used to cost six.
+func detachEntry(token string, scopes []string, headers [][2]string, ids revocationIDs) (text string, scopeViews, headerViews []string, idViews revocationIDs) {
+	n := len(token) + len(ids.JTI) + len(ids.Sub)
 	for _, s := range scopes {
 		n += len(s)
 	}
@@ -64,6 +64,8 @@ func detachEntry(token string, scopes []string, headers [][2]string) (text strin
 	var b strings.Builder
 	b.Grow(n)
 	b.WriteString(token)
+	b.WriteString(ids.JTI)
+	b.WriteString(ids.Sub)
 	for _, s := range scopes {
 		b.WriteString(s)
 	}
@@ -71,19 +73,24 @@ func detachEntry(token string, scopes []string, headers [][2]string) (text strin
 		b.WriteString(h[1])
 	}
 	all := b.String()
-	text, all = all[:len(token)], all[len(token):]
+	next := func(k int) (v string) {
+		v, all = all[:k], all[k:]
+		return v
+	}
+	text, idViews = next(len(token)), ids
+	idViews.JTI, idViews.Sub = next(len(ids.JTI)), next(len(ids.Sub))
 	if len(scopes)+len(headers) == 0 {
-		return text, nil, nil
+		return text, nil, nil, idViews
 	}
 	views := make([]string, len(scopes)+2*len(headers))
 	for i, s := range scopes {
-		views[i], all = all[:len(s)], all[len(s):]
+		views[i] = next(len(s))
 	}
 	hv := views[len(scopes):]
 	for i, h := range headers {
-		hv[2*i], hv[2*i+1], all = h[0], all[:len(h[1])], all[len(h[1]):]
+		hv[2*i], hv[2*i+1] = h[0], next(len(h[1]))
 	}
-	return text, views[:len(scopes):len(scopes)], hv
+	return text, views[:len(scopes):len(scopes)], hv, idViews
 }
 
 // keyPublished reports whether the key that verified the token is still in its provider's

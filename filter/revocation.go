@@ -2,7 +2,6 @@ package filter
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -192,16 +191,4 @@ func (s *stream) cachedRevoked(e *verifiedToken, now time.Time) bool {
 	}
 	e.revGeneration = r.generation
 	return false
-}
-
-// detachedIDs copies the token's identifiers out of its payload for a cache entry, in one
-// allocation.
-func detachedIDs(ids revocationIDs) revocationIDs {
-	var b strings.Builder
-	b.Grow(len(ids.JTI) + len(ids.Sub))
-	b.WriteString(ids.JTI)
-	b.WriteString(ids.Sub)
-	both := b.String()
-	ids.JTI, ids.Sub = both[:len(ids.JTI)], both[len(ids.JTI):]
-	return ids
 }

@@ -67,14 +67,17 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		}
 		return s.refuse(tokenReason(err))
 	}
-	e, text := s.verified(tok, prov, keyID)
+	var ids revocationIDs
 	if prov.rev != nil {
 		// 5. Revocation (revocation.go), for a token that passed every other check.
-		ids := tok.RevocationIDs()
+		ids = tok.RevocationIDs()
 		if action, ok := s.checkRevocation(prov, ids, keyID, now); !ok {
 			return action
 		}
-		e.revGeneration, e.revIDs = prov.rev.generation, detachedIDs(ids)
+	}
+	e, text := s.verified(tok, prov, keyID, ids)
+	if prov.rev != nil {
+		e.revGeneration = prov.rev.generation
 	}
 	p.cache.putOwned(text, s.token.ref.hash, e) // ref: looked up at the top
 	return s.admit(&e, path)
@@ -141,9 +144,10 @@ func permanentRejection(err error) bool {
 	return !errors.Is(err, jwtverify.ErrNotYetValid) && !errors.Is(err, jwtverify.ErrIssuedInFuture)
 }
 
-// verified is the cache entry of a token that passed every check, and the entry's own copy
-// of the token's text, which the cache keeps (putOwned).
-func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtverify.KeyID) (verifiedToken, string) {
+// verified is the cache entry of a token that passed every check, ids its revocation
+// identifiers (zero without revocation), and the entry's own copy of the token's text, which
+// the cache keeps (putOwned).
+func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtverify.KeyID, ids revocationIDs) (verifiedToken, string) {
 	// Views of the token's payload until detachEntry copies them, gathered on the stack.
 	var scopes [16]string
 	var headers [8][2]string
@@ -156,8 +160,8 @@ func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtve
 	}
 	sc := tok.AppendScopes(scopes[:0], prov.cfg.ScopeClaims)
 	ch, refused := appendClaimHeaders(headers[:0], tok, prov.cfg.ClaimsToHeaders)
-	text, scopeViews, headerViews := detachEntry(s.token.value, sc, ch)
-	e.scopes, e.claimHeaders, e.refusedClaims = scopeViews, headerViews, refused
+	text, scopeViews, headerViews, idViews := detachEntry(s.token.value, sc, ch, ids)
+	e.scopes, e.claimHeaders, e.refusedClaims, e.revIDs = scopeViews, headerViews, refused, idViews
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
 	}
