@@ -52,7 +52,7 @@ type verifiedToken struct {
 // are the configuration's). The token's text is a view of the request's header block and the
 // rest views of its decoded payload: an entry that kept them would pin both. In wasm every
 // allocation is paid by the request and again by the guest's single-threaded collector
-// (issue 19), and an entry used to cost six.
+// (issue 19), and an entry used to cost five (seven with revocation).
 func detachEntry(token string, scopes []string, headers [][2]string, ids revocationIDs) (text string, scopeViews, headerViews []string, idViews revocationIDs) {
 	n := len(token) + len(ids.JTI) + len(ids.Sub)
 	for _, s := range scopes {
