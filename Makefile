@@ -87,13 +87,15 @@ test-unit: ## unit tests (with the Wycheproof vectors when JWTGUARD_TESTVECTORS 
 # (crypto/rsa): the token path's verdicts are the same in both builds (issue 19). The own RSA
 # arithmetic tests and the verdict differential against crypto/rsa (10^4 cases; 10^5
 # natively) run in wasm too, where the Montgomery product is assembly
-# (jwtverify/rsa_montmul_wasm.s).
-test-wasm-vectors: ## jwtverify's vector, adversarial, SHA-256 and RSA arithmetic tests compiled to wasm, own and standard-library crypto
+# (jwtverify/rsa_montmul_wasm.s), and so do the token cache's hash and comparison
+# (internal/textword/textword_wasm.s).
+test-wasm-vectors: ## jwtverify's vector, adversarial, SHA-256 and RSA arithmetic tests and internal/textword compiled to wasm, own and standard-library crypto
 	@mkdir -p $(BUILD)
 	cd e2e && $(GO) build -o ../$(BUILD)/wasiexec ./cmd/wasiexec
 	JWTGUARD_REQUIRE_VECTORS=1 $(WASM_ENV) $(GO) test -exec $(abspath $(BUILD)/wasiexec) -run 'Wycheproof|Adversarial|SHA256|MontMul|RSAArithmetic|RSAEdges|PKCS1Shifted' ./jwtverify
 	JWTGUARD_REQUIRE_VECTORS=1 $(WASM_ENV) $(GO) test -tags jwtguard_stdcrypto -exec $(abspath $(BUILD)/wasiexec) -run 'Wycheproof|Adversarial|SHA256' ./jwtverify
 	$(WASM_ENV) $(GO) test -short -exec $(abspath $(BUILD)/wasiexec) -run 'RSAVerdictDifferential' ./jwtverify
+	$(WASM_ENV) $(GO) test -exec $(abspath $(BUILD)/wasiexec) ./internal/textword
 
 # Every fuzz target for TEST_FUZZTIME (20s) beyond its seed corpus, which test-unit already ran.
 test-fuzz: ## every fuzz target for TEST_FUZZTIME (20s)
