@@ -94,5 +94,3 @@ func equalWordsGo(a, b *byte, n int) bool {
 	}
 	return true
 }
-
-func unsafeData(s string) *byte { return unsafe.StringData(s) }

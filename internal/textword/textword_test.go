@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // refHash is Hash written byte by byte, independently of the word loops: each word
@@ -96,7 +97,7 @@ func TestWordLoopsMatchGo(t *testing.T) {
 		if n == 0 {
 			return
 		}
-		p := unsafeData(s)
+		p := unsafe.StringData(s)
 		h := rng.Uint64()
 		if got, want := hashWords(p, n, h), hashWordsGo(p, n, h); got != want {
 			t.Fatalf("hashWords(%d bytes) = %#x, Go %#x", n, got, want)
