@@ -18,7 +18,7 @@ type dispatcher struct {
 	vm      types.VMContext
 	host    dispatchHost
 	roots   map[uint32]*rootContext
-	streams map[uint32]*streamContext
+	streams streamTable
 	// active is the context whose callback is running; a DispatchHttpCall made now is
 	// answered to it (the SDKs do the same), so a stream that dispatches gets the callback.
 	active uint32
@@ -73,8 +73,7 @@ func newDispatcher(vm types.VMContext, host dispatchHost) *dispatcher {
 	return &dispatcher{
 		vm:      vm,
 		host:    host,
-		roots:   map[uint32]*rootContext{},
-		streams: map[uint32]*streamContext{},
+		roots: map[uint32]*rootContext{},
 	}
 }
 
@@ -95,7 +94,7 @@ func (d *dispatcher) contextCreate(id, parent uint32) {
 		d.host.log(levelError, "jwtguard: context_create for an unknown root context")
 		return
 	}
-	if _, ok := d.streams[id]; ok {
+	if _, ok := d.streams.get(id); ok {
 		d.host.log(levelError, "jwtguard: context_create for a context id in use")
 		return
 	}
@@ -110,7 +109,7 @@ func (d *dispatcher) contextCreate(id, parent uint32) {
 		sc = new(streamContext)
 	}
 	*sc = streamContext{ctx: ctx, root: parent}
-	d.streams[id] = sc
+	d.streams.put(id, sc)
 }
 
 func (d *dispatcher) vmStart(rootID uint32, vmConfigSize int) bool {
@@ -131,7 +130,7 @@ func (d *dispatcher) configure(rootID uint32, pluginConfigSize int) bool {
 }
 
 func (d *dispatcher) requestHeaders(id uint32, numHeaders int, endOfStream bool) types.Action {
-	s, ok := d.streams[id]
+	s, ok := d.streams.get(id)
 	if !ok {
 		return types.ActionContinue
 	}
@@ -142,7 +141,7 @@ func (d *dispatcher) requestHeaders(id uint32, numHeaders int, endOfStream bool)
 // registerCallout remembers who dispatched an http call, keyed by the host's token.
 func (d *dispatcher) registerCallout(token uint32, cb func(numHeaders, bodySize, numTrailers int)) {
 	rootID := d.active
-	if s, ok := d.streams[d.active]; ok {
+	if s, ok := d.streams.get(d.active); ok {
 		rootID = s.root
 	}
 	root, ok := d.roots[rootID]
@@ -176,7 +175,7 @@ func (d *dispatcher) httpCallResponse(rootID, token uint32, numHeaders, bodySize
 	delete(root.callouts, token)
 	d.active = rootID
 	if c.caller != rootID {
-		if _, alive := d.streams[c.caller]; alive {
+		if _, alive := d.streams.get(c.caller); alive {
 			if err := d.host.setEffectiveContext(c.caller); err != nil {
 				d.host.log(levelWarn, "jwtguard: cannot switch to the calling stream: "+err.Error())
 			} else {
@@ -204,6 +203,9 @@ func (d *dispatcher) queueReady(rootID, queueID uint32) {
 // done is proxy_on_done: a root may ask to finish later (false → it calls proxy_done).
 // For streams Envoy ignores the result (docs/host.md#a-streams-callbacks).
 func (d *dispatcher) done(id uint32) bool {
+	if _, ok := d.streams.get(id); ok {
+		return true
+	}
 	if root, ok := d.roots[id]; ok {
 		d.active = id
 		return root.ctx.OnPluginDone()
@@ -215,10 +217,10 @@ func (d *dispatcher) done(id uint32) bool {
 // per-stream bookkeeping, such as a request held for a JWKS fetch. (proxy_on_log, which Envoy
 // calls before it from the access-log pass, is not exported: wasip1_exports.go.)
 func (d *dispatcher) delete(id uint32) {
-	if s, ok := d.streams[id]; ok {
+	if s, ok := d.streams.get(id); ok {
 		d.active = id
 		s.ctx.OnHttpStreamDone()
-		delete(d.streams, id)
+		d.streams.del(id)
 		if r, ok := s.ctx.(Recycler); ok {
 			r.Recycle()
 		}

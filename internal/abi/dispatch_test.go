@@ -95,8 +95,8 @@ func TestDispatcherLifecycle(t *testing.T) {
 	if !reflect.DeepEqual(r.events, want) {
 		t.Fatalf("events = %q, want %q", r.events, want)
 	}
-	if len(d.roots) != 0 || len(d.streams) != 0 {
-		t.Fatalf("contexts left after delete: %d roots, %d streams", len(d.roots), len(d.streams))
+	if len(d.roots) != 0 || d.streams.len() != 0 {
+		t.Fatalf("contexts left after delete: %d roots, %d streams", len(d.roots), d.streams.len())
 	}
 }
 
@@ -208,7 +208,7 @@ func TestDispatcherRecyclesDeletedStreams(t *testing.T) {
 	s := &recyclingStream{fakeStream: fakeStream{r: r}}
 	d.roots[1].ctx = &recyclingPlugin{fakePlugin: fakePlugin{r: r}, next: s}
 	d.contextCreate(2, 1)
-	first := d.streams[2]
+	first, _ := d.streams.get(2)
 	d.done(2)
 	if s.recycled != 0 {
 		t.Fatal("recycled before proxy_on_delete")
@@ -218,7 +218,7 @@ func TestDispatcherRecyclesDeletedStreams(t *testing.T) {
 		t.Fatalf("recycled %d times after delete, want 1", s.recycled)
 	}
 	d.contextCreate(3, 1)
-	if d.streams[3] != first || d.streams[3].ctx != s {
+	if third, _ := d.streams.get(3); third != first || third.ctx != s {
 		t.Fatal("the next stream did not reuse the deleted stream's bookkeeping, reset")
 	}
 	d.delete(99) // an unknown id recycles nothing
