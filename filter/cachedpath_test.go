@@ -83,7 +83,7 @@ func TestStreamRecycle(t *testing.T) {
 			old := p.NewHttpContext(5).(*stream)
 			old.token = foundToken{value: "a.b.c"}
 			old.rule, old.done, old.revHeld, old.everHeld = &p.cfg.Rules[0], true, true, tc.everHeld
-			old.Recycle()
+			p.RecycleHttpContext(old)
 			next := p.NewHttpContext(6).(*stream)
 			if (next == old) != tc.reused {
 				t.Fatalf("reused = %v, want %v", next == old, tc.reused)

@@ -27,11 +27,20 @@ type stream struct {
 	everHeld bool
 }
 
-// Recycle (abi.Recycler) is called once the host has deleted the stream: no callback names
-// it again, and the plugin's next stream reuses it instead of allocating one (issue 19). A
-// stream that was ever held is left to the collector instead, so that no held-request list
-// can name a stream that serves another request.
-func (s *stream) Recycle() {
+// RecycleHttpContext (abi.Recycler) is called once the host has deleted a stream: no
+// callback names it again, and the plugin's next stream reuses it instead of allocating one
+// (issue 19). A stream that was ever held is left to the collector instead, so that no
+// held-request list can name a stream that serves another request.
+func (pl *pluginState) RecycleHttpContext(c types.HttpContext) {
+	if s, ok := c.(*stream); ok && s.plugin == pl {
+		s.recycle()
+	}
+}
+
+// The dispatcher recycles only through a root that implements abi.Recycler.
+var _ abi.Recycler = (*pluginState)(nil)
+
+func (s *stream) recycle() {
 	if s.everHeld {
 		return
 	}

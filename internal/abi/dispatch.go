@@ -22,16 +22,24 @@ type dispatcher struct {
 	// active is the context whose callback is running; a DispatchHttpCall made now is
 	// answered to it (the SDKs do the same), so a stream that dispatches gets the callback.
 	active uint32
+	// lastRoot is the root last looked up by id, so that creating a stream, which names its
+	// root, does not look it up in roots (a Go map, costly in wasm) every time; nil when
+	// roots changed since.
+	lastRoot   *rootContext
+	lastRootID uint32
 	// free holds the streamContexts of deleted streams, for the next streams: a request
 	// then allocates none (issue 19: in wasm each allocation is a cost of the request).
 	free []*streamContext
 }
 
-// Recycler is an HttpContext that can serve another stream once the host has deleted its
-// own (proxy_on_delete, after which no callback names its id again): the dispatcher calls
-// Recycle then, and the plugin may hand the context out again from NewHttpContext.
+// Recycler is a PluginContext whose HttpContexts can serve another stream once the host has
+// deleted theirs (proxy_on_delete, after which no callback names that id again): the
+// dispatcher calls RecycleHttpContext then, and the plugin may hand the context out again
+// from NewHttpContext. The root is asserted once, when it is created, rather than each
+// stream when it is deleted: in wasm that interface assertion cost ~0.25 µs per stream
+// (issue 19, docs/performance.md).
 type Recycler interface {
-	Recycle()
+	RecycleHttpContext(types.HttpContext)
 }
 
 // dispatchHost is what the dispatcher needs from the host: switching the effective context before
@@ -45,6 +53,7 @@ type dispatchHost interface {
 type rootContext struct {
 	ctx      types.PluginContext
 	callouts map[uint32]callout
+	recycler Recycler // ctx, if it recycles its streams; else nil
 }
 
 type callout struct {
@@ -53,8 +62,9 @@ type callout struct {
 }
 
 type streamContext struct {
-	ctx  types.HttpContext
-	root uint32
+	ctx      types.HttpContext
+	root     uint32
+	recycler Recycler // the root's
 }
 
 type logLevel uint32
@@ -86,10 +96,13 @@ func (d *dispatcher) contextCreate(id, parent uint32) {
 			// (docs/host.md#root-context-start).
 			return
 		}
-		d.roots[id] = &rootContext{ctx: d.vm.NewPluginContext(id), callouts: map[uint32]callout{}}
+		ctx := d.vm.NewPluginContext(id)
+		r, _ := ctx.(Recycler)
+		d.roots[id] = &rootContext{ctx: ctx, callouts: map[uint32]callout{}, recycler: r}
+		d.lastRoot = nil
 		return
 	}
-	root, ok := d.roots[parent]
+	root, ok := d.root(parent)
 	if !ok {
 		d.host.log(levelError, "jwtguard: context_create for an unknown root context")
 		return
@@ -108,8 +121,20 @@ func (d *dispatcher) contextCreate(id, parent uint32) {
 	} else {
 		sc = new(streamContext)
 	}
-	*sc = streamContext{ctx: ctx, root: parent}
+	*sc = streamContext{ctx: ctx, root: parent, recycler: root.recycler}
 	d.streams.put(id, sc)
+}
+
+// root is roots[id], from lastRoot when it is the root last looked up.
+func (d *dispatcher) root(id uint32) (*rootContext, bool) {
+	if d.lastRoot != nil && d.lastRootID == id {
+		return d.lastRoot, true
+	}
+	r, ok := d.roots[id]
+	if ok {
+		d.lastRoot, d.lastRootID = r, id
+	}
+	return r, ok
 }
 
 func (d *dispatcher) vmStart(rootID uint32, vmConfigSize int) bool {
@@ -221,12 +246,13 @@ func (d *dispatcher) delete(id uint32) {
 		d.active = id
 		s.ctx.OnHttpStreamDone()
 		d.streams.del(id)
-		if r, ok := s.ctx.(Recycler); ok {
-			r.Recycle()
+		if s.recycler != nil {
+			s.recycler.RecycleHttpContext(s.ctx)
 		}
 		*s = streamContext{}
 		d.free = append(d.free, s)
 		return
 	}
 	delete(d.roots, id)
+	d.lastRoot = nil
 }

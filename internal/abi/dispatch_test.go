@@ -186,14 +186,13 @@ func TestDispatcherStreamDoneExactlyOnce(t *testing.T) {
 	}
 }
 
-// recyclingStream is a fakeStream that counts Recycle calls.
+// recyclingStream is a fakeStream that counts its recycling.
 type recyclingStream struct {
 	fakeStream
 	recycled int
 }
 
-func (s *recyclingStream) Recycle() { s.recycled++ }
-
+// recyclingPlugin hands out next for every stream and recycles it (abi.Recycler).
 type recyclingPlugin struct {
 	fakePlugin
 	next *recyclingStream
@@ -201,12 +200,30 @@ type recyclingPlugin struct {
 
 func (p *recyclingPlugin) NewHttpContext(uint32) types.HttpContext { return p.next }
 
+func (p *recyclingPlugin) RecycleHttpContext(c types.HttpContext) {
+	if c != types.HttpContext(p.next) {
+		panic("recycled a context the plugin did not hand out")
+	}
+	p.next.recycled++
+}
+
+// recyclingVM's plugins are recyclingPlugins.
+type recyclingVM struct {
+	fakeVM
+	next *recyclingStream
+}
+
+func (v *recyclingVM) NewPluginContext(uint32) types.PluginContext {
+	return &recyclingPlugin{fakePlugin: fakePlugin{r: v.r}, next: v.next}
+}
+
 // A context is recycled once, after proxy_on_delete and not before (on_done), and
 // the dispatcher's own bookkeeping for the next stream reuses the deleted one's.
 func TestDispatcherRecyclesDeletedStreams(t *testing.T) {
-	d, r, _ := newTestDispatcher()
+	r := &recorder{}
 	s := &recyclingStream{fakeStream: fakeStream{r: r}}
-	d.roots[1].ctx = &recyclingPlugin{fakePlugin: fakePlugin{r: r}, next: s}
+	d := newDispatcher(&recyclingVM{fakeVM: fakeVM{r: r}, next: s}, &fakeDispatchHost{r: r})
+	d.contextCreate(1, 0)
 	d.contextCreate(2, 1)
 	first, _ := d.streams.get(2)
 	d.done(2)
@@ -231,5 +248,28 @@ func TestDispatcherRecyclesDeletedStreams(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("a stream's create and delete allocate %v times, want 0", allocs)
+	}
+}
+
+// The root a stream names is looked up through a one-entry cache (lastRoot): a root
+// deleted, or created again under its id, is never served from it.
+func TestDispatcherRootCacheFollowsRoots(t *testing.T) {
+	d, r, _ := newTestDispatcher()
+	d.contextCreate(2, 1) // caches root 1
+	d.delete(2)
+	d.delete(1)
+	r.events = nil
+	d.contextCreate(3, 1)
+	if _, ok := d.streams.get(3); ok || !reflect.DeepEqual(r.events, []string{"log"}) {
+		t.Fatalf("a stream of a deleted root: created %v, events %q; want none and one complaint", ok, r.events)
+	}
+	d.contextCreate(1, 0) // the id again, a new root
+	d.contextCreate(4, 1)
+	s, ok := d.streams.get(4)
+	if !ok {
+		t.Fatal("no stream for the new root")
+	}
+	if root := d.roots[1]; s.recycler != root.recycler || d.lastRoot != root {
+		t.Fatal("the stream was created from the deleted root")
 	}
 }
