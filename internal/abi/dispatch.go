@@ -81,8 +81,8 @@ const (
 
 func newDispatcher(vm types.VMContext, host dispatchHost) *dispatcher {
 	return &dispatcher{
-		vm:      vm,
-		host:    host,
+		vm:    vm,
+		host:  host,
 		roots: map[uint32]*rootContext{},
 	}
 }
