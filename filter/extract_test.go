@@ -9,6 +9,10 @@ func TestTokenFromHeaderValue(t *testing.T) {
 	}{
 		{"bearer", "Bearer abc.def.ghi", "Bearer ", "abc.def.ghi", true, false},
 		{"scheme case-insensitive", "BEARER abc", "Bearer ", "abc", true, false},
+		{"scheme lower-case", "bearer abc", "Bearer ", "abc", true, false},
+		{"prefix ending in several spaces", "token   abc", "Token  ", "abc", true, false},
+		{"non-ASCII scheme, other case", "ünï abc", "Ünï ", "abc", true, false},
+		{"non-ASCII scheme, other letters", "unï abc", "Ünï ", "", false, false},
 		{"several spaces", "Bearer    abc", "Bearer ", "abc", true, false},
 		{"other scheme", "Basic dXNlcjpwYXNz", "Bearer ", "", false, false},
 		{"scheme as a prefix of another", "BearerX abc", "Bearer ", "", false, false},
