@@ -39,7 +39,8 @@ func (h *Host) registerHeaderMaps(e envExports) {
 		if !ok || len(*hm) == 0 {
 			return vm.give(ctx, m, nil, outPtr, outLen)
 		}
-		return vm.give(ctx, m, EncodePairs(*hm), outPtr, outLen)
+		vm.pairsBuf = AppendPairs(vm.pairsBuf[:0], *hm)
+		return vm.give(ctx, m, vm.pairsBuf, outPtr, outLen)
 	})
 	e.fn("proxy_set_header_map_pairs", func(ctx context.Context, m api.Module, typ, ptr, size uint32) uint32 {
 		vm := enter(ctx, "proxy_set_header_map_pairs")

@@ -17,6 +17,7 @@ package envoyhost
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 )
 
 // Limits of cpp-host's pairs parsing (include/proxy-wasm/limits.h).
@@ -28,8 +29,18 @@ const (
 var errPairs = errors.New("malformed pairs buffer")
 
 // EncodePairs writes the proxy-wasm "pairs" format (docs/host.md#wire-formats).
-func EncodePairs(pairs [][2]string) []byte {
-	out := binary.LittleEndian.AppendUint32(nil, uint32(len(pairs)))
+func EncodePairs(pairs [][2]string) []byte { return AppendPairs(nil, pairs) }
+
+// AppendPairs appends pairs' encoding to dst, growing it once: a VM reuses one buffer for
+// every proxy_get_header_map_pairs, since Envoy writes the pairs straight into the VM's
+// memory and allocates nothing a collector would reclaim.
+func AppendPairs(dst []byte, pairs [][2]string) []byte {
+	n := 4 + 8*len(pairs)
+	for _, p := range pairs {
+		n += len(p[0]) + len(p[1]) + 2
+	}
+	out := slices.Grow(dst, n)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(pairs)))
 	for _, p := range pairs {
 		out = binary.LittleEndian.AppendUint32(out, uint32(len(p[0])))
 		out = binary.LittleEndian.AppendUint32(out, uint32(len(p[1])))

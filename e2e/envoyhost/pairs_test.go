@@ -1,6 +1,7 @@
 package envoyhost
 
 import (
+	"bytes"
 	"encoding/binary"
 	"reflect"
 	"strings"
@@ -46,5 +47,20 @@ func TestPairsRoundTripAndRefusals(t *testing.T) {
 				t.Fatalf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// AppendPairs reusing a buffer encodes exactly as EncodePairs, whatever the buffer held.
+func TestAppendPairsReusesBuffer(t *testing.T) {
+	buf := []byte("left over from a longer map, which must not show through")
+	for _, pairs := range [][][2]string{
+		{{":path", "/orders"}, {"authorization", "Bearer a.b.c"}},
+		{{"a", ""}},
+		nil,
+	} {
+		buf = AppendPairs(buf[:0], pairs)
+		if want := EncodePairs(pairs); !bytes.Equal(buf, want) {
+			t.Fatalf("AppendPairs(%q) = % x, want % x", pairs, buf, want)
+		}
 	}
 }

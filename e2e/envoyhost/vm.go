@@ -32,7 +32,13 @@ type VM struct {
 	// non-nil during _initialize and allocation (docs/host.md#restricted-callbacks,
 	// #memory-ownership)
 	restricted map[string]bool
-	pollCalls  int
+	// allocAllowed is restrictedAllocate for this host's profile, built once: give installs
+	// it around every proxy_on_memory_allocate, once or more per request.
+	allocAllowed map[string]bool
+	// pairsBuf is reused by every proxy_get_header_map_pairs (AppendPairs); give copies it
+	// into the VM before the hostcall returns.
+	pairsBuf  []byte
+	pollCalls int
 
 	nextID    uint32
 	streams   map[uint32]*stream
@@ -270,7 +276,10 @@ func (vm *VM) give(ctx context.Context, m api.Module, data []byte, outPtr, outLe
 		return statusOK
 	}
 	saved := vm.restricted
-	vm.restricted = restrictedAllocate(vm.p.h.opts.Profile)
+	if vm.allocAllowed == nil {
+		vm.allocAllowed = restrictedAllocate(vm.p.h.opts.Profile)
+	}
+	vm.restricted = vm.allocAllowed
 	res, err := vm.alloc.Call(ctx, uint64(len(data)))
 	vm.restricted = saved
 	if err != nil {
