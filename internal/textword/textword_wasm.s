@@ -6,6 +6,12 @@
 // wordMul (0x9E3779B97F4A7C15) as the signed constant wasm's i64.const takes.
 #define WORDMUL $-7046029254386353131
 
+// ADD(r, n): r += n.
+#define ADD(r, n) Get r; I64Const $n; I64Add; Set r
+
+// LEAVE_AT(end): leave the loop (the block around it) once the cursor R0 reaches end.
+#define LEAVE_AT(end) Get R0; Get end; I64GeU; BrIf $1
+
 // MIX(h, o): h = mix(h, the word at R0+o).
 #define MIX(h, o) \
 	Get h; Get R0; I32WrapI64; I64Load $o; I64Xor; I64Const WORDMUL; I64Mul; Tee h; \
@@ -46,32 +52,20 @@ TEXT ·hashWords(SB), NOSPLIT, $0-32
 	Set R5
 	Block
 		Loop
-			Get R0
-			Get R1
-			I64GeU
-			BrIf $1
+			LEAVE_AT(R1)
 			MIX(R2, 0)
 			MIX(R3, 8)
 			MIX(R4, 16)
 			MIX(R5, 24)
-			Get R0
-			I64Const $32
-			I64Add
-			Set R0
+			ADD(R0, 32)
 			Br $0
 		End
 	End
 	Block
 		Loop
-			Get R0
-			Get R6
-			I64GeU
-			BrIf $1
+			LEAVE_AT(R6)
 			MIX(R2, 0)
-			Get R0
-			I64Const $8
-			I64Add
-			Set R0
+			ADD(R0, 8)
 			Br $0
 		End
 	End
@@ -110,10 +104,7 @@ TEXT ·equalWords(SB), NOSPLIT, $0-25
 	Block // left early on a difference
 	Block
 		Loop
-			Get R0
-			Get R4
-			I64GeU
-			BrIf $1
+			LEAVE_AT(R4)
 			XORW(0)
 			XORW(8)
 			I64Or
@@ -124,35 +115,20 @@ TEXT ·equalWords(SB), NOSPLIT, $0-25
 			I64Const $0
 			I64Ne
 			BrIf $2
-			Get R0
-			I64Const $32
-			I64Add
-			Set R0
-			Get R1
-			I64Const $32
-			I64Add
-			Set R1
+			ADD(R0, 32)
+			ADD(R1, 32)
 			Br $0
 		End
 	End
 	Block
 		Loop
-			Get R0
-			Get R2
-			I64GeU
-			BrIf $1
+			LEAVE_AT(R2)
 			XORW(0)
 			I64Const $0
 			I64Ne
 			BrIf $2
-			Get R0
-			I64Const $8
-			I64Add
-			Set R0
-			Get R1
-			I64Const $8
-			I64Add
-			Set R1
+			ADD(R0, 8)
+			ADD(R1, 8)
 			Br $0
 		End
 	End
