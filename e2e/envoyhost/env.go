@@ -50,7 +50,9 @@ func (e envExports) fn(name string, f any) {
 // in may make this call (docs/host.md#restricted-callbacks).
 func enter(ctx context.Context, name string) *VM {
 	vm := vmFrom(ctx)
-	vm.allow("env." + name)
+	if vm.restricted != nil { // the qualified name is built only when a list applies
+		vm.allow("env." + name)
+	}
 	return vm
 }
 

@@ -64,8 +64,8 @@ func (h *Host) registerHeaderMaps(e envExports) {
 	})
 	mutate := func(ctx context.Context, m api.Module, name string, typ, kp, kl, vp, vl uint32, replace, add bool) uint32 {
 		vm := enter(ctx, name)
-		key, ok1 := read(m, kp, kl)
-		val, ok2 := read(m, vp, vl)
+		key, ok1 := readString(m, kp, kl)
+		val, ok2 := readString(m, vp, vl)
 		if !ok1 || !ok2 {
 			return statusInvalidMemory
 		}
@@ -73,7 +73,7 @@ func (h *Host) registerHeaderMaps(e envExports) {
 		if !ok || typ >= 6 {
 			return statusBadArgument
 		}
-		k := strings.ToLower(string(key))
+		k := strings.ToLower(key)
 		if replace || !add {
 			kept := (*hm)[:0]
 			for _, kv := range *hm {
@@ -84,7 +84,7 @@ func (h *Host) registerHeaderMaps(e envExports) {
 			*hm = kept
 		}
 		if add || replace {
-			*hm = append(*hm, [2]string{k, string(val)})
+			*hm = append(*hm, [2]string{k, val})
 		}
 		return statusOK
 	}

@@ -27,7 +27,7 @@ func (h *Host) registerProperties(e envExports) {
 	e.fn("proxy_set_property", func(ctx context.Context, m api.Module, pp, pl, vp, vl uint32) uint32 {
 		vm := enter(ctx, "proxy_set_property")
 		path, ok1 := read(m, pp, pl)
-		value, ok2 := read(m, vp, vl)
+		value, ok2 := readString(m, vp, vl)
 		if !ok1 || !ok2 {
 			return statusInvalidMemory
 		}
@@ -38,7 +38,7 @@ func (h *Host) registerProperties(e envExports) {
 		if s.filterState == nil {
 			s.filterState = map[string]string{}
 		}
-		s.filterState["wasm."+string(path)] = string(value)
+		s.filterState["wasm."+string(path)] = value
 		return statusOK
 	})
 }

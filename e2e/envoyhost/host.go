@@ -328,6 +328,18 @@ func vmFrom(ctx context.Context) *VM {
 }
 
 // memory helpers
+// readString is read as a string: one copy instead of read's and a conversion's.
+func readString(m api.Module, ptr, size uint32) (string, bool) {
+	if size == 0 {
+		return "", true
+	}
+	b, ok := m.Memory().Read(ptr, size)
+	if !ok {
+		return "", false
+	}
+	return string(b), true
+}
+
 func read(m api.Module, ptr, size uint32) ([]byte, bool) {
 	if size == 0 {
 		return nil, true
