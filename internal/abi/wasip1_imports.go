@@ -16,7 +16,7 @@ import "unsafe"
 // keeps no address after it returns (cpp-host copies in and out of linear memory,
 // src/exports.cc). Without it the compiler must assume the pointer escapes, and every
 // out-parameter (the clock's reading, a header map's address and size) became a heap
-// allocation on each hostcall: three per cached request (issue 19; TestHostcallsDoNotAllocate).
+// allocation on each hostcall: three per cached request (issue 19; TestRegressionHostcallOutParametersOnHeap).
 
 //go:wasmimport env proxy_log
 //go:noescape
