@@ -18,8 +18,9 @@ const (
 )
 
 // Hash is a seeded 64-bit hash of s: multiply-xorshift per little-endian word in four lanes
-// (hashWordsGo), FNV-style per remaining byte, then MurmurHash3's 64-bit finalizer. It is not collision-resistant; a
-// caller whose keys an attacker chooses must compare the texts (Equal) as well.
+// (hashWordsGo), FNV-style per remaining byte, then MurmurHash3's 64-bit finalizer. It is
+// not collision-resistant; a caller whose keys an attacker chooses must compare the texts
+// (Equal) as well.
 func Hash(seed uint64, s string) uint64 {
 	h := seed ^ uint64(len(s))*wordMul
 	n := len(s) &^ 7
