@@ -10,8 +10,16 @@ import (
 type tokenSource struct {
 	header      string // lower-case header name, or "" for a query parameter or a cookie
 	valuePrefix string // matched case-insensitively (RFC 7235 §2.1: auth-scheme is case-insensitive)
-	param       string
-	cookie      string // cookie name, case-sensitive (see cookies.go)
+	// scheme is valuePrefix without its trailing spaces (headerSource), derived once from
+	// the configuration rather than on every request.
+	scheme string
+	param  string
+	cookie string // cookie name, case-sensitive (see cookies.go)
+}
+
+// headerSource is the source reading header name, its value prefixed with prefix ("Bearer ").
+func headerSource(name, prefix string) tokenSource {
+	return tokenSource{header: name, valuePrefix: prefix, scheme: strings.TrimRight(prefix, " ")}
 }
 
 // foundToken is the token of a request and where it was, so that it can be removed before
@@ -40,7 +48,7 @@ func extractToken(headers [][2]string, path string, sources []tokenSource, cache
 				if h[0] != src.header {
 					continue
 				}
-				value, present, check := tokenFromHeaderValue(h[1], src.valuePrefix, cache)
+				value, present, check := tokenFromHeaderValue(h[1], &src, cache)
 				if check.malformed {
 					return foundToken{}, &reasonMalformedAuthorization
 				}
@@ -100,21 +108,17 @@ type headerCheck struct {
 // token68. The syntax check, a byte loop over the whole token that in wasm cost a cached
 // request as much as its cache lookup (issue 19), is made only for values the cache does not
 // hold; the verdict is the same.
-func tokenFromHeaderValue(value, prefix string, cache *tokenCache) (token string, present bool, check headerCheck) {
-	if prefix != "" {
-		// Byte loops and an exact comparison before the case-insensitive one: clients send
-		// the scheme as configured, and in wasm strings.TrimRight, TrimLeft and EqualFold
-		// cost a cached request twice what these do (issue 19).
-		scheme := prefix
-		for len(scheme) > 0 && scheme[len(scheme)-1] == ' ' {
-			scheme = scheme[:len(scheme)-1]
-		}
-		n := len(scheme)
-		if len(value) < n || value[:n] != scheme && !strings.EqualFold(value[:n], scheme) {
+func tokenFromHeaderValue(value string, src *tokenSource, cache *tokenCache) (token string, present bool, check headerCheck) {
+	if src.valuePrefix != "" {
+		// An exact comparison before the case-insensitive one: clients send the scheme as
+		// configured, and in wasm strings.EqualFold costs a cached request more than it
+		// (issue 19).
+		n := len(src.scheme)
+		if len(value) < n || value[:n] != src.scheme && !strings.EqualFold(value[:n], src.scheme) {
 			return "", false, headerCheck{}
 		}
 		rest := value[n:]
-		if n != len(prefix) {
+		if n != len(src.valuePrefix) {
 			// The prefix ends in a space: "Bearer" followed by anything but space is another
 			// scheme name ("BearerX"), not a malformed bearer credential.
 			if rest != "" && rest[0] != ' ' {

@@ -28,9 +28,10 @@ func TestTokenFromHeaderValue(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			src := headerSource("authorization", tc.prefix)
 			// Without a cache, and with one that does not hold the value: the same verdict.
 			for _, cache := range []*tokenCache{nil, newTokenCache(8)} {
-				token, present, check := tokenFromHeaderValue(tc.value, tc.prefix, cache)
+				token, present, check := tokenFromHeaderValue(tc.value, &src, cache)
 				if token != tc.token || present != tc.present || check.malformed != tc.malformed {
 					t.Fatalf("got (%q, %v, %v), want (%q, %v, %v)", token, present, check.malformed, tc.token, tc.present, tc.malformed)
 				}

@@ -174,7 +174,7 @@ func tokenSources(provs []*config.Provider) []tokenSource {
 	}
 	for _, c := range provs {
 		for _, h := range c.FromHeaders {
-			add(tokenSource{header: h.Name, valuePrefix: h.ValuePrefix})
+			add(headerSource(h.Name, h.ValuePrefix))
 		}
 		for _, q := range c.FromParams {
 			add(tokenSource{param: q})

@@ -76,9 +76,6 @@ func (s *stream) authenticate(now time.Time, mayHold bool, path string) types.Ac
 		}
 	}
 	e, text := s.verified(tok, prov, keyID, ids)
-	if prov.rev != nil {
-		e.revGeneration = prov.rev.generation
-	}
 	p.cache.putOwned(text, s.token.ref.hash, e) // ref: looked up at the top
 	return s.admit(&e, path)
 }
@@ -145,7 +142,8 @@ func permanentRejection(err error) bool {
 }
 
 // verified is the cache entry of a token that passed every check, ids its revocation
-// identifiers (zero without revocation), and the entry's own copy of the token's text, which
+// identifiers (zero without revocation, else checked against the provider's current list),
+// and the entry's own copy of the token's text, which
 // the cache keeps (putOwned).
 func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtverify.KeyID, ids revocationIDs) (verifiedToken, string) {
 	// Views of the token's payload until detachEntry copies them, gathered on the stack.
@@ -162,6 +160,9 @@ func (s *stream) verified(tok *jwtverify.Token, prov *providerState, keyID jwtve
 	ch, refused := appendClaimHeaders(headers[:0], tok, prov.cfg.ClaimsToHeaders)
 	text, scopeViews, headerViews, idViews := detachEntry(s.token.value, sc, ch, ids)
 	e.scopes, e.claimHeaders, e.refusedClaims, e.revIDs = scopeViews, headerViews, refused, idViews
+	if prov.rev != nil {
+		e.revGeneration = prov.rev.generation // the list ids was just checked against
+	}
 	if exp, ok := tok.Expiry(); ok {
 		e.validUntil = unixNanoUntil(exp.Add(prov.cfg.ClockSkew))
 	}

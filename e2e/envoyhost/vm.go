@@ -32,8 +32,8 @@ type VM struct {
 	// non-nil during _initialize and allocation (docs/host.md#restricted-callbacks,
 	// #memory-ownership)
 	restricted map[string]bool
-	// allocAllowed is restrictedAllocate for this host's profile, built once: give installs
-	// it around every proxy_on_memory_allocate, once or more per request.
+	// allocAllowed is restrictedAllocate for this host's profile, built when the VM is: give
+	// installs it around every proxy_on_memory_allocate, once or more per request.
 	allocAllowed map[string]bool
 	// pairsBuf is reused by every proxy_get_header_map_pairs (AppendPairs); give copies it
 	// into the VM before the hostcall returns.
@@ -79,6 +79,7 @@ func (p *Plugin) newVM(ctx context.Context, name string) (*VM, error) {
 	vm := &VM{p: p, name: name, tasks: make(chan func(), 1024), nextID: rootID + 1, streams: map[uint32]*stream{},
 		nextToken: 4, metricIDs: map[uint32]string{}, metricNext: [3]uint32{1, 1, 1}}
 	vm.restricted = restrictedInitialize(h.opts.Profile)
+	vm.allocAllowed = restrictedAllocate(h.opts.Profile)
 	cctx := WithReservedMemory(context.WithValue(ctx, vmKey{}, vm))
 	mod, err := h.rt.InstantiateModule(cctx, p.compiled, wazero.NewModuleConfig().WithName(modName).WithStartFunctions())
 	if err != nil {
@@ -276,9 +277,6 @@ func (vm *VM) give(ctx context.Context, m api.Module, data []byte, outPtr, outLe
 		return statusOK
 	}
 	saved := vm.restricted
-	if vm.allocAllowed == nil {
-		vm.allocAllowed = restrictedAllocate(vm.p.h.opts.Profile)
-	}
 	vm.restricted = vm.allocAllowed
 	res, err := vm.alloc.Call(ctx, uint64(len(data)))
 	vm.restricted = saved
